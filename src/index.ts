@@ -1,0 +1,2 @@
+// The programmatic API: only re-exports.
+export * from './protocol/index.js';

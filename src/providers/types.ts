@@ -1,0 +1,52 @@
+import type { Usage } from '../protocol/events.js';
+
+/** Provider names, as given to `--provider` and in task requests. */
+export type ProviderName = 'openai' | 'openrouter' | 'ollama' | 'anthropic' | 'simulated';
+
+export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'openrouter', 'ollama', 'anthropic', 'simulated'];
+
+export interface LlmMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmRequest {
+  model: string;
+  system: string;
+  messages: LlmMessage[];
+  temperature: number;
+  max_tokens: number;
+  /**
+   * Hints for providers that need them; real providers ignore what they don't know. The simulated
+   * provider reads `stage` (to write role-appropriate text) and its `provider_options`.
+   */
+  stage?: string;
+  iteration?: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error' | 'other';
+
+/** What `stream` yields: text deltas, then exactly one `finish`. */
+export type LlmPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'finish'; usage: Usage; finishReason: FinishReason };
+
+export interface StreamCallOptions {
+  /** Aborting it aborts the in-flight HTTP request at once. */
+  signal: AbortSignal;
+}
+
+/**
+ * A model provider. Errors are thrown as CorchError with a provider code (`E_PROVIDER_AUTH`,
+ * `E_PROVIDER_RATE_LIMIT`, …) and `retryable` set; text already yielded stays with the caller.
+ */
+export interface LlmProvider {
+  readonly name: ProviderName;
+  /** The model used when neither the request nor config names one. */
+  readonly defaultModel: string;
+  /** True only for the offline simulated provider. */
+  readonly simulated: boolean;
+  /** Where requests go, for messages (never includes a key). */
+  readonly baseUrl: string | null;
+  stream(request: LlmRequest, options: StreamCallOptions): AsyncIterable<LlmPart>;
+}
