@@ -1,0 +1,19 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** A writable terminal-ish stream: `isTTY`, `columns` and `rows` exist only on real terminals. */
+export type OutputStream = Writable & { isTTY?: boolean; columns?: number; rows?: number };
+
+/**
+ * Everything a command needs from the outside world. `main.ts` builds it from `process`; tests build it
+ * from buffers, so commands run in-process without spawning.
+ */
+export interface CliIo {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Subscribes to SIGINT/SIGTERM/SIGWINCH; returns an unsubscribe function. */
+  onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGWINCH', handler: () => void): () => void;
+}
