@@ -22,6 +22,8 @@ export interface LlmRequest {
    */
   stage?: string;
   iteration?: number;
+  /** The user's task, verbatim (the simulated provider derives its text from it). */
+  task?: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error' | 'other';
