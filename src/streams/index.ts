@@ -1,0 +1,10 @@
+export type { Clock, TimerHandle } from './clock.js';
+export { isoTimestamp, systemClock } from './clock.js';
+export type { MemoryStreamStoreOptions } from './memory-stream-store.js';
+export { MemoryStreamStore } from './memory-stream-store.js';
+export type { RunContext, Runner } from './run-function.js';
+export type { StreamManagerOptions } from './stream-manager.js';
+export { DEFAULT_MAX_STREAMS, DEFAULT_TTL_SECONDS, StreamManager } from './stream-manager.js';
+export { reduceStreamState, stateChanges, statusForErrorCode } from './stream-state-reducer.js';
+export type { StoredEntry, StreamStore, WaitOutcome } from './stream-store.js';
+export { taskErrorFor } from './task-error.js';

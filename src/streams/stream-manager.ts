@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { CorchError } from '../protocol/errors.js';
+import { type EventInput, isTerminalEvent, type StoredEvent } from '../protocol/events.js';
+import { encodeEvent } from '../protocol/sse.js';
+import type { StreamState } from '../protocol/stream-state.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import { type Clock, isoTimestamp, systemClock } from './clock.js';
+import { MemoryStreamStore } from './memory-stream-store.js';
+import type { RunContext, Runner } from './run-function.js';
+import { stateChanges } from './stream-state-reducer.js';
+import type { StoredEntry, StreamStore } from './stream-store.js';
+import { taskErrorFor } from './task-error.js';
+
+/** How long a finished stream stays readable before it is removed. */
+export const DEFAULT_TTL_SECONDS = 3600;
+/** Streams that may run at once before `create` answers 503. */
+export const DEFAULT_MAX_STREAMS = 100;
+const MS_PER_SECOND = 1000;
+
+export interface StreamManagerOptions {
+  /** Executes each run. */
+  runner: Runner;
+  /** Defaults to a {@link MemoryStreamStore} on the same clock. */
+  store?: StreamStore;
+  clock?: Clock;
+  /** Retention of a finished stream, in seconds (default {@link DEFAULT_TTL_SECONDS}). */
+  ttlSeconds?: number;
+  /** Cap on running streams (default {@link DEFAULT_MAX_STREAMS}). */
+  maxStreams?: number;
+  /** Stream ids; defaults to random UUIDs. */
+  createId?: () => string;
+}
+
+/** A run executing in this process: the manager is the only writer of its log. */
+interface LocalRun {
+  readonly streamId: string;
+  readonly controller: AbortController;
+  /** Seq of the last event accepted (numbered synchronously, so seq order is call order). */
+  lastSeq: number;
+  /** Set once a terminal event was accepted: later emits are ignored. */
+  ended: boolean;
+  /** The state as of the last accepted event, to derive each event's state changes. */
+  state: StreamState;
+  /** Store writes happen one after another in this chain, so the log never has gaps or reorderings. */
+  tail: Promise<void>;
+  settled: Promise<void>;
+}
+
+/**
+ * Creates streams, runs them through the injected {@link Runner}, numbers and stores their events, keeps
+ * their state current, cancels them, and expires them after the TTL. Readers (SSE connections) read the
+ * log from {@link StreamManager.store} at their own cursor.
+ */
+export class StreamManager {
+  readonly store: StreamStore;
+  readonly ttlSeconds: number;
+  readonly maxStreams: number;
+  readonly #runner: Runner;
+  readonly #clock: Clock;
+  readonly #createId: () => string;
+  readonly #runs = new Map<string, LocalRun>();
+  #live = 0;
+  /** Creations between the capacity check and the stream's existence (while `prepare` runs). */
+  #reserved = 0;
+  #total = 0;
+  #closing = false;
+
+  constructor(options: StreamManagerOptions) {
+    this.#runner = options.runner;
+    this.#clock = options.clock ?? systemClock;
+    this.store = options.store ?? new MemoryStreamStore({ clock: this.#clock });
+    this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+    this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
+    this.#createId = options.createId ?? randomUUID;
+  }
+
+  /**
+   * Validates the request with `runner.prepare`, creates the stream and starts its run in the background.
+   * Throws CorchError `E_TOO_MANY_STREAMS` (503) at the cap, `E_SHUTDOWN` (503) while shutting down, and
+   * whatever `prepare` throws (`E_INVALID_REQUEST` → 400).
+   */
+  async create(request: TaskRequest): Promise<StreamState> {
+    this.#assertAccepting();
+    this.#reserved += 1;
+    try {
+      await this.#runner.prepare?.(request);
+    } finally {
+      this.#reserved -= 1;
+    }
+    this.#assertAccepting();
+    const streamId = this.#createId();
+    const now = isoTimestamp(this.#clock.now());
+    const state = initialState(streamId, request.task, now);
+    const run: LocalRun = {
+      streamId,
+      controller: new AbortController(),
+      lastSeq: 0,
+      ended: false,
+      state,
+      tail: Promise.resolve(),
+      settled: Promise.resolve(),
+    };
+    // Counted before the first await so that concurrent creations see the cap.
+    this.#runs.set(streamId, run);
+    this.#live += 1;
+    this.#total += 1;
+    try {
+      await this.store.create(state);
+    } catch (error) {
+      this.#runs.delete(streamId);
+      this.#live -= 1;
+      throw error;
+    }
+    run.settled = this.#execute(run, request);
+    return { ...state };
+  }
+
+  /**
+   * Numbers, stores and publishes one event of a run in this process. Resolves with the stored entry, or
+   * with undefined when the stream has already ended (the event is dropped).
+   */
+  append(streamId: string, input: EventInput): Promise<StoredEntry | undefined> {
+    const run = this.#runs.get(streamId);
+    if (!run || run.ended) return Promise.resolve(undefined);
+    if (isTerminalEvent(input.event)) this.#markEnded(run);
+    return this.#write(run, input);
+  }
+
+  get(streamId: string): Promise<StreamState | undefined> {
+    return this.store.getState(streamId);
+  }
+
+  /** Every stream's state, newest first. */
+  list(): Promise<StreamState[]> {
+    return this.store.list();
+  }
+
+  /**
+   * Stops a running stream: aborts the run's signal with `reason`, then ends the log with a `task_error`
+   * carrying `reason.code` (`E_CANCELLED` by default). A stream that has already ended is left as it is.
+   * Resolves with the state afterwards, or undefined for an unknown stream.
+   */
+  async cancel(streamId: string, reason?: CorchError): Promise<StreamState | undefined> {
+    const run = this.#runs.get(streamId);
+    if (run) {
+      this.#stop(run, reason ?? new CorchError('E_CANCELLED', 'the run was cancelled by a client'));
+      await run.tail;
+    }
+    return this.store.getState(streamId);
+  }
+
+  /** Refuses new streams and cancels every running one with `E_SHUTDOWN`; resolves once those are stored. */
+  async shutdown(): Promise<void> {
+    this.#closing = true;
+    const reason = new CorchError('E_SHUTDOWN', 'the server is shutting down', { retryable: true });
+    const runs = [...this.#runs.values()];
+    for (const run of runs) this.#stop(run, reason);
+    await Promise.all(runs.map((run) => run.tail));
+  }
+
+  /** Resolves once the run's function has returned or thrown (at once for unknown streams). */
+  whenSettled(streamId: string): Promise<void> {
+    return this.#runs.get(streamId)?.settled ?? Promise.resolve();
+  }
+
+  /** Running streams and streams created since start, for /healthz. */
+  counts(): { live: number; total: number } {
+    return { live: this.#live, total: this.#total };
+  }
+
+  #assertAccepting(): void {
+    if (this.#closing) {
+      throw new CorchError('E_SHUTDOWN', 'the server is shutting down; try again on another server', {
+        status: 503,
+        retryable: true,
+      });
+    }
+    if (this.#live + this.#reserved >= this.maxStreams) {
+      throw new CorchError(
+        'E_TOO_MANY_STREAMS',
+        `the server is already running ${this.maxStreams} streams (its --max-streams); try again shortly`,
+        { status: 503, retryable: true },
+      );
+    }
+  }
+
+  async #execute(run: LocalRun, request: TaskRequest): Promise<void> {
+    const ctx: RunContext = {
+      streamId: run.streamId,
+      request,
+      signal: run.controller.signal,
+      emit: async (event) => {
+        await this.append(run.streamId, event);
+      },
+    };
+    try {
+      await this.#runner.run(ctx);
+      if (!run.ended) {
+        this.#stop(run, new CorchError('E_RUN_FAILED', 'the run ended without sending task_completed or task_error'), false);
+      }
+    } catch (error) {
+      // Everything the run already emitted stays in the log; its failure is appended after it.
+      if (!run.ended) this.#stop(run, error, false);
+    }
+    await run.tail;
+    this.#runs.delete(run.streamId);
+  }
+
+  /** Ends the stream with a `task_error` for `error`; with `abort`, first aborts the run's signal. */
+  #stop(run: LocalRun, error: unknown, abort = true): void {
+    if (run.ended) return;
+    this.#markEnded(run);
+    // Marked ended first, so whatever the run emits while reacting to the abort is dropped.
+    if (abort) run.controller.abort(error);
+    this.#write(run, taskErrorFor(error)).catch(() => undefined);
+  }
+
+  #markEnded(run: LocalRun): void {
+    run.ended = true;
+    this.#live -= 1;
+  }
+
+  #write(run: LocalRun, input: EventInput): Promise<StoredEntry> {
+    run.lastSeq += 1;
+    const seq = run.lastSeq;
+    const data = { ...input.data, stream_id: run.streamId, seq, timestamp: isoTimestamp(this.#clock.now()) };
+    const event = { event: input.event, data } as StoredEvent;
+    const entry: StoredEntry = { seq, event, frame: encodeEvent(event.event, event.data, seq) };
+    const changes = stateChanges(run.state, event);
+    run.state = { ...run.state, ...changes };
+    const terminal = isTerminalEvent(event.event);
+    const written = run.tail.then(async () => {
+      await this.store.append(run.streamId, entry);
+      await this.store.patchState(run.streamId, changes);
+      if (terminal) await this.store.expire(run.streamId, this.ttlSeconds * MS_PER_SECOND);
+    });
+    run.tail = written.catch(() => undefined);
+    return written.then(() => entry);
+  }
+}
+
+function initialState(streamId: string, task: string, now: string): StreamState {
+  return {
+    stream_id: streamId,
+    task,
+    status: 'initializing',
+    total_chunks: 0,
+    chunks_completed: 0,
+    current_agent: null,
+    current_stage: null,
+    error_message: null,
+    estimated_time: null,
+    estimated_cost: null,
+    actual_cost: null,
+    created_at: now,
+    updated_at: now,
+    last_event_id: 0,
+    result: null,
+  };
+}
