@@ -1,0 +1,63 @@
+// Plain strings for `--help`; kept free of imports beyond the smallest shared constants so `--help` stays fast.
+import { STAGE_ROLES } from '../protocol/events.js';
+import { PROVIDER_NAMES } from '../providers/types.js';
+
+/** The "Exit codes" section, shown under `corch --help` and `corch run --help`. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  success: the run completed (or the command did what it was asked)
+  1  the run failed (a stage failed, a budget was exceeded) or a file could not be written
+  2  bad usage: unknown flag or value, missing task, context not a JSON object, bad config
+  3  the run was cancelled (Ctrl-C, corch cancel, or the server shut down)
+  4  the server could not be reached, or refused the API key
+  5  --timeout elapsed before the run ended
+`;
+
+/** Shown under `corch --help`. */
+export const HOME_HELP = `
+Examples:
+  $ corch run "write a function that parses ISO dates"
+  $ corch run "add retries" '{"language": "go"}' --provider openai --model gpt-4o-mini
+  $ corch serve --port 8000          # then, elsewhere: CORCH_BASE_URL=http://127.0.0.1:8000 corch run "…"
+
+With no --base-url / CORCH_BASE_URL / config baseUrl, run starts an embedded server on 127.0.0.1.
+With no provider configured and no provider key in the environment, runs use a local Ollama if one
+answers, else the offline "simulated" provider (no model is called; good for a first try).
+
+Environment: CORCH_BASE_URL, CORCH_API_KEY, CORCH_PROVIDER, CORCH_MODEL, CORCH_PROGRESS, CORCH_CONFIG_DIR,
+  OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY, OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST,
+  NO_COLOR, FORCE_COLOR, CI.
+`;
+
+/** Shown under `corch run --help`. */
+export const RUN_EXAMPLES_HELP = `
+Examples:
+  $ corch run "a CSV parser" --provider simulated
+  $ corch run "a CSV parser" '{"language": "rust"}' --stage-model coder=gpt-4o --max-cost 0.50
+  $ CI=true corch run "a CSV parser" --output result.md --events run.ndjson
+  $ corch run "a CSV parser" --base-url http://build-box:8000 --detach   # prints the stream id
+
+Progress: auto = tty on an interactive terminal (unless CI is set), else plain.
+Ctrl-C cancels the run on the server and waits for the confirmation; a second Ctrl-C exits at once.
+`;
+
+/** Shown under `corch config --help`. */
+export const CONFIG_HELP = `
+Keys:
+  baseUrl                 server URL for run/attach/status/cancel (unset: run starts an embedded server)
+  apiKey                  API key sent to that server (masked in config list)
+  provider                default provider: ${PROVIDER_NAMES.join(', ')}
+  model                   default model for every stage
+  progress                default --progress: auto, tty, plain, json
+  stageModels.<role>      model for one stage; roles: ${STAGE_ROLES.join(', ')}
+  providers.<name>.baseUrl | .apiKey | .model
+                          per-provider settings for the embedded server and serve
+
+Precedence: flags > environment > config file > defaults. The file is readable by its owner only;
+CORCH_CONFIG_DIR moves it.
+
+Examples:
+  $ corch config set baseUrl http://127.0.0.1:8000
+  $ corch config set stageModels.coder gpt-4o
+  $ corch config list
+`;
