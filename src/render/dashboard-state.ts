@@ -1,0 +1,363 @@
+import type {
+  CorchEvent,
+  StageRole,
+  TaskCompletedData,
+  TaskProgressData,
+  TaskStartedData,
+  Usage,
+} from '../protocol/index.js';
+import { assertNever } from '../protocol/index.js';
+import type { RenderNotice } from './types.js';
+
+/** How much of the working agent's text the state keeps: more than any terminal shows, bounded memory. */
+export const LIVE_TEXT_MAX_CHARS = 16_000;
+/** Messages (system messages, warnings) kept for the header. */
+const MAX_MESSAGES = 3;
+
+export type StageStatus = 'waiting' | 'working' | 'done' | 'failed' | 'skipped';
+
+/** One chunk of the pipeline: planned by `task_started`, or added when a refine round starts. */
+export interface StageRow {
+  chunk: number;
+  stage: StageRole;
+  agent: string;
+  description: string;
+  model: string;
+  /** Review/refine round (1-based) for reviewer and refiner; 0 for the others. */
+  iteration: number;
+  status: StageStatus;
+  startedAtMs: number | null;
+  durationMs: number | null;
+  usage: Usage | null;
+  cost: number | null;
+  /** `token_stream` deltas received for this chunk (a live stand-in for output tokens). */
+  deltas: number;
+}
+
+export interface StatusLine {
+  level: 'info' | 'warn' | 'error';
+  text: string;
+}
+
+/** Everything the screens show, reduced from events and notices only: no clock, no terminal. */
+export interface DashboardState {
+  phase: 'connecting' | 'waiting' | 'running' | 'completed' | 'failed' | 'cancelled';
+  streamId: string | null;
+  task: string | null;
+  provider: string | null;
+  model: string | null;
+  simulated: boolean;
+  providerNotice: string | null;
+  /** From event timestamps (server clock). */
+  startedAtMs: number | null;
+  endedAtMs: number | null;
+  durationMs: number | null;
+  totalChunks: number;
+  chunksCompleted: number;
+  estimatedTimeS: number | null;
+  estimatedCost: number | null;
+  actualCost: number | null;
+  /** Usage of finished chunks. */
+  usage: Usage;
+  rows: StageRow[];
+  /** The chunk being worked on, if any. */
+  current: number | null;
+  /** The tail of the latest agent's streamed text; kept after its chunk ends until the next one starts. */
+  live: { chunk: number; agent: string; iteration: number; text: string } | null;
+  /** The latest output of each stage, from `chunk_completed` (or `task_completed.outputs`). */
+  outputs: Partial<Record<StageRole, string>>;
+  connection: StatusLine | null;
+  messages: StatusLine[];
+  cancelling: boolean;
+  error: { code: string; message: string; stage: StageRole | null } | null;
+  completed: TaskCompletedData | null;
+  lastSeq: number;
+  reconnects: number;
+  lost: number;
+  /** The first token (or the end) has arrived: the tty renderer swaps its spinner for the dashboard. */
+  firstOutputSeen: boolean;
+}
+
+/** What {@link reduceDashboard} accepts: an event, or a client/CLI notice. */
+export type DashboardInput = CorchEvent | RenderNotice;
+
+export function initialDashboardState(): DashboardState {
+  return {
+    phase: 'connecting',
+    streamId: null,
+    task: null,
+    provider: null,
+    model: null,
+    simulated: false,
+    providerNotice: null,
+    startedAtMs: null,
+    endedAtMs: null,
+    durationMs: null,
+    totalChunks: 0,
+    chunksCompleted: 0,
+    estimatedTimeS: null,
+    estimatedCost: null,
+    actualCost: null,
+    usage: { input_tokens: 0, output_tokens: 0 },
+    rows: [],
+    current: null,
+    live: null,
+    outputs: {},
+    connection: null,
+    messages: [],
+    cancelling: false,
+    error: null,
+    completed: null,
+    lastSeq: 0,
+    reconnects: 0,
+    lost: 0,
+    firstOutputSeen: false,
+  };
+}
+
+function parseTime(timestamp: string): number | null {
+  const ms = Date.parse(timestamp);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function isFinished(state: DashboardState): boolean {
+  return state.phase === 'completed' || state.phase === 'failed' || state.phase === 'cancelled';
+}
+
+function pushMessage(state: DashboardState, line: StatusLine): DashboardState {
+  return { ...state, messages: [...state.messages, line].slice(-MAX_MESSAGES) };
+}
+
+function updateRow(rows: StageRow[], chunk: number, patch: (row: StageRow) => StageRow): StageRow[] {
+  return rows.map((row) => (row.chunk === chunk ? patch(row) : row));
+}
+
+function fromStarted(data: TaskStartedData, state: DashboardState): DashboardState {
+  const startedAtMs = parseTime(data.timestamp);
+  // A replayed start after a reconnect must not wipe rows that already advanced.
+  const rows =
+    state.rows.length > 0
+      ? state.rows
+      : data.pipeline.map<StageRow>((planned) => ({
+          chunk: planned.chunk_number,
+          stage: planned.stage,
+          agent: planned.agent,
+          description: planned.description,
+          model: planned.model,
+          iteration: planned.iteration,
+          status: 'waiting',
+          startedAtMs: null,
+          durationMs: null,
+          usage: null,
+          cost: null,
+          deltas: 0,
+        }));
+  return {
+    ...state,
+    phase: isFinished(state) ? state.phase : 'running',
+    streamId: data.stream_id,
+    task: data.task,
+    provider: data.provider,
+    model: data.model,
+    simulated: data.simulated === true,
+    providerNotice: data.notice ?? null,
+    startedAtMs,
+    totalChunks: Math.max(state.totalChunks, data.pipeline.length),
+    rows,
+  };
+}
+
+function fromProgress(data: TaskProgressData, state: DashboardState): DashboardState {
+  return {
+    ...state,
+    totalChunks: data.total_chunks,
+    chunksCompleted: Math.max(state.chunksCompleted, data.chunks_completed),
+    estimatedTimeS: data.estimated_time,
+    estimatedCost: data.estimated_cost,
+    actualCost: data.actual_cost,
+  };
+}
+
+function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
+  const seq = event.event === 'heartbeat' ? state.lastSeq : Math.max(state.lastSeq, event.data.seq);
+  const next: DashboardState = { ...state, lastSeq: seq, streamId: state.streamId ?? event.data.stream_id };
+  switch (event.event) {
+    case 'task_started':
+      return fromStarted(event.data, next);
+    case 'task_progress':
+      return fromProgress(event.data, next);
+    case 'chunk_started': {
+      const d = event.data;
+      const started: StageRow = {
+        chunk: d.chunk_number,
+        stage: d.stage,
+        agent: d.agent,
+        description: d.description,
+        model: d.model,
+        iteration: d.iteration,
+        status: 'working',
+        startedAtMs: parseTime(d.timestamp),
+        durationMs: null,
+        usage: null,
+        cost: null,
+        deltas: 0,
+      };
+      const exists = next.rows.some((row) => row.chunk === d.chunk_number);
+      const rows = exists
+        ? updateRow(next.rows, d.chunk_number, () => started)
+        : [...next.rows, started].sort((a, b) => a.chunk - b.chunk);
+      return {
+        ...next,
+        phase: isFinished(next) ? next.phase : 'running',
+        rows,
+        current: d.chunk_number,
+        totalChunks: Math.max(next.totalChunks, d.total_chunks, rows.length),
+        live: { chunk: d.chunk_number, agent: d.agent, iteration: d.iteration, text: '' },
+        // A status line about the connection is stale once work visibly moves on.
+        connection: next.connection?.level === 'error' ? next.connection : null,
+      };
+    }
+    case 'token_stream': {
+      const d = event.data;
+      const live =
+        next.live && next.live.chunk === d.chunk_number
+          ? next.live
+          : { chunk: d.chunk_number, agent: d.agent, iteration: 0, text: '' };
+      const text = (live.text + d.tokens).slice(-LIVE_TEXT_MAX_CHARS);
+      return {
+        ...next,
+        firstOutputSeen: true,
+        live: { ...live, text },
+        rows: updateRow(next.rows, d.chunk_number, (row) => ({ ...row, deltas: row.deltas + 1 })),
+      };
+    }
+    case 'chunk_completed': {
+      const d = event.data;
+      return {
+        ...next,
+        rows: updateRow(next.rows, d.chunk_number, (row) => ({
+          ...row,
+          status: 'done',
+          durationMs: d.duration_ms,
+          usage: d.usage,
+          cost: d.cost,
+        })),
+        current: next.current === d.chunk_number ? null : next.current,
+        chunksCompleted: Math.max(next.chunksCompleted, next.rows.filter((r) => r.status === 'done').length + 1),
+        usage: {
+          input_tokens: next.usage.input_tokens + d.usage.input_tokens,
+          output_tokens: next.usage.output_tokens + d.usage.output_tokens,
+        },
+        outputs: { ...next.outputs, [d.stage]: d.output },
+      };
+    }
+    case 'task_completed': {
+      const d = event.data;
+      return {
+        ...next,
+        phase: 'completed',
+        firstOutputSeen: true,
+        current: null,
+        // Planned rounds that were not needed (the review approved early) did not run.
+        rows: next.rows.map((row) => (row.status === 'waiting' || row.status === 'working' ? { ...row, status: 'skipped' } : row)),
+        endedAtMs: parseTime(d.timestamp),
+        durationMs: d.duration_ms,
+        chunksCompleted: d.metrics.chunks_completed,
+        totalChunks: d.metrics.chunks_completed,
+        actualCost: d.cost,
+        usage: d.usage,
+        outputs: { ...next.outputs, ...d.outputs },
+        completed: d,
+        cancelling: false,
+        connection: null,
+      };
+    }
+    case 'task_error': {
+      const d = event.data;
+      const failedChunk = next.current ?? next.rows.find((row) => row.stage === d.stage && row.status !== 'done')?.chunk;
+      const ended = parseTime(d.timestamp);
+      return {
+        ...next,
+        phase: d.code === 'E_CANCELLED' ? 'cancelled' : 'failed',
+        firstOutputSeen: true,
+        current: null,
+        rows: next.rows.map((row) => {
+          if (row.chunk === failedChunk) {
+            const durationMs = row.startedAtMs !== null && ended !== null ? Math.max(0, ended - row.startedAtMs) : null;
+            return { ...row, status: 'failed', durationMs };
+          }
+          return row.status === 'working' ? { ...row, status: 'failed' } : row;
+        }),
+        endedAtMs: ended,
+        durationMs: next.startedAtMs !== null && ended !== null ? Math.max(0, ended - next.startedAtMs) : null,
+        error: { code: d.code, message: d.error, stage: d.stage },
+        cancelling: false,
+        connection: null,
+      };
+    }
+    case 'system_message':
+      return pushMessage(next, { level: event.data.level, text: event.data.message });
+    case 'heartbeat':
+      return next;
+    default:
+      return assertNever(event);
+  }
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+}
+
+function reduceNotice(state: DashboardState, notice: RenderNotice): DashboardState {
+  switch (notice.type) {
+    case 'connecting':
+      return { ...state, connection: { level: 'info', text: `connecting to ${notice.url}` } };
+    case 'connected': {
+      const next: DashboardState = {
+        ...state,
+        phase: state.phase === 'connecting' ? 'waiting' : state.phase,
+        connection: null,
+        lost: state.lost + notice.lost,
+      };
+      return notice.lost > 0
+        ? pushMessage(next, { level: 'warn', text: `${notice.lost} earlier events were no longer on the server` })
+        : next;
+    }
+    case 'reconnecting':
+      return {
+        ...state,
+        connection: {
+          level: 'warn',
+          text: `connection lost (${notice.reason}); reconnecting in ${seconds(notice.delayMs)} (attempt ${notice.attempt}/${notice.maxAttempts})`,
+        },
+      };
+    case 'reconnected':
+      return {
+        ...state,
+        reconnects: state.reconnects + 1,
+        lost: state.lost + notice.lost,
+        connection:
+          notice.lost > 0
+            ? { level: 'warn', text: `reconnected; ${notice.lost} events were no longer on the server and are missing` }
+            : { level: 'info', text: `reconnected; nothing was lost (resumed after event ${notice.lastSeq})` },
+      };
+    case 'gave_up':
+      return {
+        ...state,
+        connection: { level: 'error', text: `gave up reconnecting after ${notice.attempts} attempts: ${notice.reason}` },
+      };
+    case 'invalid_frame':
+      return pushMessage(state, { level: 'warn', text: `skipped a malformed event: ${notice.reason}` });
+    case 'cancelling':
+      return { ...state, cancelling: true };
+    case 'message':
+      return pushMessage(state, { level: notice.level, text: notice.message });
+    default:
+      return assertNever(notice);
+  }
+}
+
+/** The dashboard's reducer: pure, total over every event and notice. */
+export function reduceDashboard(state: DashboardState, input: DashboardInput): DashboardState {
+  return 'event' in input ? reduceEvent(state, input) : reduceNotice(state, input);
+}
