@@ -1,17 +1,16 @@
-// Placeholder until the orchestrator lands: the real createRunner replaces this file's body.
-import type { Runner } from '../streams/run-function.js';
-import type { ServerSettings } from './settings.js';
-
-export type { ServerSettings } from './settings.js';
-
-export interface RunnerOptions {
-  /** The server's environment (provider keys, base URLs). */
-  env: Record<string, string | undefined>;
-  settings?: ServerSettings;
-  /** Injected for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
-}
-
-export function createRunner(_options: RunnerOptions): Runner {
-  throw new Error('the orchestrator is not built yet');
-}
+// The orchestrator's public surface: only re-exports.
+export * from './budgets.js';
+export * from './create-runner.js';
+export * from './estimates.js';
+export * from './pipeline.js';
+export * from './plan.js';
+export * from './prices.js';
+export * from './prompts.js';
+export * from './review.js';
+export * from './run-pricing.js';
+export * from './run-tally.js';
+export * from './settings.js';
+export * from './stage-settings.js';
+export * from './stream-stage.js';
+export * from './token-coalescer.js';
+export * from './validate-request.js';

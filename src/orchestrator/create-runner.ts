@@ -1,0 +1,110 @@
+import { CorchError, isCorchError } from '../protocol/errors.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import type { LlmProvider, ProviderName } from '../providers/types.js';
+import type { Runner } from '../streams/run-function.js';
+import { resolveBudget } from './budgets.js';
+import { runPipeline } from './pipeline.js';
+import { resolveRunPricing } from './run-pricing.js';
+import type { ServerSettings } from './settings.js';
+import { resolveStageSettings } from './stage-settings.js';
+import { DEFAULT_COALESCE_MS } from './token-coalescer.js';
+import { validateTaskRequest } from './validate-request.js';
+
+/** What provider resolution needs: the request's choice and the server's own environment and config. */
+export interface ResolveProviderInput {
+  name?: ProviderName;
+  env: Record<string, string | undefined>;
+  settings?: ServerSettings;
+  fetch?: typeof fetch;
+  providerOptions?: Record<string, unknown>;
+}
+
+/** The provider a run uses, and why it was picked (reported to the user). */
+export interface ResolvedProvider {
+  provider: LlmProvider;
+  reason: string;
+}
+
+/** Picks and creates the provider for a request (`src/providers/resolve.ts` in production). */
+export type ResolveProvider = (input: ResolveProviderInput) => Promise<ResolvedProvider>;
+
+export interface RunnerOptions {
+  /** The server's environment (provider keys, base URLs). */
+  env: Record<string, string | undefined>;
+  settings?: ServerSettings;
+  /** Injected for tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Provider resolution; injected in tests. */
+  resolveProvider?: ResolveProvider;
+  /** Monotonic clock in milliseconds, for durations, elapsed time and speed; defaults to `performance.now`. */
+  now?: () => number;
+  /** Token coalescing window in ms; 0 (default) merges the deltas that arrive within one event-loop turn. */
+  coalesceMs?: number;
+}
+
+/**
+ * The run function the server executes: `prepare` checks a request before a stream is created (answering
+ * 400 through E_INVALID_REQUEST), `run` executes the pipeline and emits its events.
+ */
+export function createRunner(options: RunnerOptions): Runner {
+  const resolve = options.resolveProvider ?? defaultResolveProvider;
+  const now = options.now ?? (() => performance.now());
+  const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
+  // prepare() already created the provider; the run of the same request reuses it instead of resolving
+  // (and probing for a local Ollama) twice.
+  const prepared = new WeakMap<TaskRequest, Promise<ResolvedProvider>>();
+
+  const resolveFor = (request: TaskRequest): Promise<ResolvedProvider> =>
+    resolve({
+      ...(request.provider === undefined ? {} : { name: request.provider as ProviderName }),
+      env: options.env,
+      ...(options.settings === undefined ? {} : { settings: options.settings }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(request.provider_options === undefined ? {} : { providerOptions: request.provider_options }),
+    });
+
+  return {
+    async prepare(request) {
+      validateTaskRequest(request);
+      const resolving = resolveFor(request);
+      prepared.set(request, resolving);
+      let resolved: ResolvedProvider;
+      try {
+        resolved = await resolving;
+      } catch (error) {
+        prepared.delete(request);
+        throw asInvalidRequest(error);
+      }
+      // A cost budget with an unknown model price is refused here, before any stream exists.
+      const stages = resolveStageSettings({ request, settings: options.settings, provider: resolved.provider });
+      resolveRunPricing({
+        provider: resolved.provider,
+        stages,
+        settings: options.settings,
+        maxCost: resolveBudget(request, options.settings).maxCost,
+      });
+    },
+
+    async run(ctx) {
+      validateTaskRequest(ctx.request);
+      const { provider, reason } = await (prepared.get(ctx.request) ?? resolveFor(ctx.request));
+      prepared.delete(ctx.request);
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      await runPipeline(ctx, { provider, reason, settings: options.settings, now, coalesceMs });
+    },
+  };
+}
+
+/**
+ * Provider problems found while preparing (an unknown option, a missing key for the named provider) are
+ * the request's to fix or the caller's to know about: answer them as a 400 with the provider's message.
+ * Anything that is not a CorchError is a bug and stays as it is.
+ */
+function asInvalidRequest(error: unknown): unknown {
+  if (!isCorchError(error) || error.code === 'E_INVALID_REQUEST') return error;
+  return new CorchError('E_INVALID_REQUEST', error.message, { cause: error, status: 400, details: error.details });
+}
+
+const defaultResolveProvider: ResolveProvider = async () => {
+  throw new CorchError('E_INTERNAL', 'No provider resolver is configured.');
+};

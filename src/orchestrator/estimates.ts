@@ -1,0 +1,148 @@
+import type { StageRole, Usage } from '../protocol/events.js';
+import { addCosts, costOf } from './prices.js';
+import type { ModelPrice } from './settings.js';
+
+/** Share of `max_tokens` a stage is expected to write before any stage has run. */
+export const EXPECTED_OUTPUT_SHARE: Readonly<Record<StageRole, number>> = {
+  architect: 0.5,
+  coder: 0.6,
+  // The review is a short JSON object.
+  reviewer: 0.3,
+  // The refiner rewrites the whole code, so it writes about as much as the coder.
+  refiner: 0.6,
+  documenter: 0.5,
+};
+
+/** Output speed assumed for a hosted model before the run has measured one (tokens per second). */
+export const DEFAULT_TOKENS_PER_SECOND = 40;
+/** Time to the first token assumed for a hosted model before the run has measured one. */
+export const DEFAULT_LATENCY_SECONDS = 1;
+/** Rough characters per token, for sizing prompts before a provider has counted them. */
+const CHARS_PER_TOKEN = 4;
+
+/** One chunk still to run, as the estimator needs it. */
+export interface EstimateChunk {
+  stage: StageRole;
+  iteration: number;
+  max_tokens: number;
+  price: ModelPrice | null;
+}
+
+/** A finished chunk, as measured. */
+export interface ChunkActual {
+  stage: StageRole;
+  max_tokens: number;
+  usage: Usage;
+  duration_ms: number;
+}
+
+/** How fast the provider is expected to be before anything is measured. */
+export interface SpeedAssumption {
+  /** Output tokens per second; `Infinity` for an unthrottled simulated provider. */
+  tokensPerSecond: number;
+  latencySeconds: number;
+}
+
+/** The estimate for the rest of a run. */
+export interface RemainingEstimate {
+  seconds: number;
+  /** USD; null when any remaining chunk's price is unknown. */
+  cost: number | null;
+}
+
+/**
+ * Estimates time and cost of the chunks still to run, and learns from each finished chunk.
+ *
+ * Before anything ran, a stage is expected to write a fixed share of its `max_tokens` at the assumed speed.
+ * After each chunk the estimate moves to what was measured: a role that has run is expected to write what
+ * it wrote last time (a refiner what the coder wrote), roles not yet seen are scaled by how far the run's
+ * actual output has been from expectations, and the speed becomes the measured output tokens per second of
+ * stage time (which includes the time to the first token). Input tokens follow from the prompt size plus
+ * the outputs each stage is shown.
+ */
+export class RunEstimator {
+  private readonly actuals: ChunkActual[] = [];
+  private readonly lastOutput = new Map<StageRole, number>();
+
+  /**
+   * @param promptTokens tokens of each role's prompt before earlier outputs are added (system prompt, task,
+   *   context).
+   */
+  constructor(
+    private readonly promptTokens: Readonly<Record<StageRole, number>>,
+    private readonly speed: SpeedAssumption,
+  ) {}
+
+  /** Records a finished chunk. */
+  record(actual: ChunkActual): void {
+    this.actuals.push(actual);
+    this.lastOutput.set(actual.stage, actual.usage.output_tokens);
+  }
+
+  /** Time and cost of `chunks`, which are the chunks still to run, in order. */
+  estimate(chunks: readonly EstimateChunk[]): RemainingEstimate {
+    let seconds = 0;
+    let cost: number | null = 0;
+    for (const chunk of chunks) {
+      const output = this.expectedOutput(chunk.stage, chunk.max_tokens);
+      seconds += this.secondsFor(output);
+      cost = addCosts(cost, costOf({ input_tokens: this.expectedInput(chunk), output_tokens: output }, chunk.price));
+    }
+    return { seconds, cost };
+  }
+
+  /** Output tokens `stage` is expected to write. */
+  expectedOutput(stage: StageRole, maxTokens: number): number {
+    const seen = this.lastOutput.get(stage) ?? (stage === 'refiner' ? this.lastOutput.get('coder') : undefined);
+    if (seen !== undefined) return Math.min(seen, maxTokens);
+    return Math.min(maxTokens, Math.round(EXPECTED_OUTPUT_SHARE[stage] * maxTokens * this.verbosity()));
+  }
+
+  private expectedInput(chunk: EstimateChunk): number {
+    const design = this.expectedOutput('architect', Number.POSITIVE_INFINITY);
+    const code = this.lastOutput.get('refiner') ?? this.expectedOutput('coder', Number.POSITIVE_INFINITY);
+    const review = this.expectedOutput('reviewer', Number.POSITIVE_INFINITY);
+    const base = this.promptTokens[chunk.stage];
+    switch (chunk.stage) {
+      case 'architect':
+        return base;
+      case 'coder':
+        return base + design;
+      case 'reviewer':
+        return base + design + code + (chunk.iteration > 1 ? review : 0);
+      case 'refiner':
+        return base + design + code + review;
+      case 'documenter':
+        return base + design + code;
+    }
+  }
+
+  /** Measured output ÷ expected output over the finished chunks (1 before any ran). */
+  private verbosity(): number {
+    let actual = 0;
+    let expected = 0;
+    for (const chunk of this.actuals) {
+      actual += chunk.usage.output_tokens;
+      expected += EXPECTED_OUTPUT_SHARE[chunk.stage] * chunk.max_tokens;
+    }
+    return expected > 0 ? actual / expected : 1;
+  }
+
+  private secondsFor(outputTokens: number): number {
+    let tokens = 0;
+    let ms = 0;
+    for (const chunk of this.actuals) {
+      tokens += chunk.usage.output_tokens;
+      ms += chunk.duration_ms;
+    }
+    if (tokens > 0) return (outputTokens * ms) / tokens / 1000;
+    if (this.actuals.length > 0) return ms / this.actuals.length / 1000;
+    const streaming = Number.isFinite(this.speed.tokensPerSecond) && this.speed.tokensPerSecond > 0;
+    return this.speed.latencySeconds + (streaming ? outputTokens / this.speed.tokensPerSecond : 0);
+  }
+}
+
+/** Token count of a prompt of `chars` characters, before a provider has counted it. */
+export function approxTokens(chars: number): number {
+  return Math.ceil(chars / CHARS_PER_TOKEN);
+}

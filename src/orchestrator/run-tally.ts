@@ -1,0 +1,60 @@
+import type { RunMetrics, StageRole, Usage } from '../protocol/events.js';
+import { addCosts } from './prices.js';
+
+/**
+ * Running totals of a run: usage, cost, model time and the latest output of each role. Kept apart from
+ * the pipeline so the numbers in progress events and in `task_completed` come from one place.
+ */
+export class RunTally {
+  readonly usage: Usage = { input_tokens: 0, output_tokens: 0 };
+  /** USD so far; null once any chunk's price was unknown. */
+  cost: number | null = 0;
+  chunksCompleted = 0;
+  refineRounds = 0;
+  /** Sum of stage durations (model time), for the measured speed. */
+  modelMs = 0;
+  readonly outputs: Partial<Record<StageRole, string>> = {};
+  lastScore: number | null = null;
+
+  /** Adds a finished chunk. */
+  add(stage: StageRole, output: string, usage: Usage, cost: number | null, durationMs: number): void {
+    this.usage.input_tokens += usage.input_tokens;
+    this.usage.output_tokens += usage.output_tokens;
+    this.cost = addCosts(this.cost, cost);
+    this.chunksCompleted++;
+    if (stage === 'refiner') this.refineRounds++;
+    this.modelMs += durationMs;
+    this.outputs[stage] = output;
+  }
+
+  /** The code as it stands: the latest refinement, else the coder's. */
+  get code(): string | undefined {
+    return this.outputs.refiner ?? this.outputs.coder;
+  }
+
+  /** Metrics for `task_completed`. */
+  metrics(totalChunks: number, durationMs: number): RunMetrics {
+    return {
+      total_chunks: totalChunks,
+      chunks_completed: this.chunksCompleted,
+      refine_rounds: this.refineRounds,
+      input_tokens: this.usage.input_tokens,
+      output_tokens: this.usage.output_tokens,
+      tokens_per_second: this.modelMs > 0 ? round(this.usage.output_tokens / (this.modelMs / 1000), 1) : 0,
+      duration_ms: Math.round(durationMs),
+      cost: roundCost(this.cost),
+      code_quality_score: this.lastScore,
+    };
+  }
+}
+
+/** Rounds to `digits` decimals. */
+export function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** USD rounded to a millionth of a dollar (prices are per million tokens), keeping null. */
+export function roundCost(cost: number | null): number | null {
+  return cost === null ? null : round(cost, 6);
+}
