@@ -4,7 +4,6 @@ import { usageError } from './cli-error.js';
 /** The `--progress` modes; `auto` picks `tty` or `plain` for the terminal at hand. */
 export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'json'] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
-export type ResolvedProgress = Exclude<ProgressMode, 'auto'>;
 
 export function isProgressMode(value: string): value is ProgressMode {
   return (PROGRESS_MODES as readonly string[]).includes(value);
@@ -18,16 +17,6 @@ export function isStageRole(value: string): value is StageRole {
 export function parseProgress(value: string, source = '--progress'): ProgressMode {
   if (isProgressMode(value)) return value;
   throw usageError(`${source} must be one of ${PROGRESS_MODES.join(', ')}, got "${value}"`);
-}
-
-/**
- * `auto` → `tty` on an interactive stdout unless `CI` is set (CI logs are not terminals, even when a runner
- * allocates a pty), else `plain`.
- */
-export function resolveProgress(mode: ProgressMode, isTTY: boolean, env: Record<string, string | undefined>): ResolvedProgress {
-  if (mode !== 'auto') return mode;
-  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI.toLowerCase() !== 'false';
-  return isTTY && !ci ? 'tty' : 'plain';
 }
 
 /** The optional context argument: must be a JSON object (arrays and scalars are refused). */

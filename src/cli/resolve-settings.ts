@@ -52,7 +52,7 @@ export function resolveRemote(flags: RemoteFlags, env: Env, config: CorchConfig)
 }
 
 /** `--progress` > `CORCH_PROGRESS` > config progress > auto. */
-export function resolveProgressMode(flag: string | undefined, env: Env, config: CorchConfig): ProgressMode {
+export function pickProgressMode(flag: string | undefined, env: Env, config: CorchConfig): ProgressMode {
   if (flag !== undefined) return parseProgress(flag, '--progress');
   const fromEnv = env.CORCH_PROGRESS?.trim();
   if (fromEnv) return parseProgress(fromEnv, 'CORCH_PROGRESS');

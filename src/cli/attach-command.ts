@@ -1,0 +1,46 @@
+import { openConfig } from './config-store.js';
+import type { CliIo } from './io.js';
+import { parseInteger, parsePositive } from './parse-options.js';
+import { checkStreamId, connectRemote } from './remote.js';
+import { pickProgressMode } from './resolve-settings.js';
+import { makeRenderer, openEventLog, watchStream } from './watch-stream.js';
+
+/** `corch attach` flags as commander hands them over. */
+export interface AttachOptions {
+  baseUrl?: string;
+  apiKey?: string;
+  fromSeq?: string;
+  progress?: string;
+  output?: string;
+  events?: string;
+  timeout?: string;
+}
+
+/**
+ * `corch attach <stream-id> [--from-seq N]`: follows a stream started elsewhere (`run --detach`, a browser,
+ * another terminal) exactly like `run` does, from the first event or from event N. Ctrl-C cancels the run,
+ * as in `run`: attaching means taking part, and a second Ctrl-C leaves at once.
+ */
+export async function attachCommand(id: string, options: AttachOptions, io: CliIo): Promise<number> {
+  const streamId = checkStreamId(id);
+  const fromSeq = parseInteger(options.fromSeq, '--from-seq', 1);
+  const timeoutSeconds = parsePositive(options.timeout, '--timeout');
+  const progress = pickProgressMode(options.progress, io.env, openConfig(io.env).read());
+  const { client } = await connectRemote('attach', options, io);
+  const renderer = makeRenderer(progress, io);
+  try {
+    const eventLog = openEventLog(options, io);
+    return await watchStream({
+      client,
+      streamId,
+      renderer,
+      eventLog,
+      io,
+      output: options.output,
+      ...(fromSeq !== undefined ? { fromSeq } : {}),
+      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    });
+  } finally {
+    renderer.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import type { TaskCompletedData } from '../protocol/events.js';
+import { ioError } from './cli-error.js';
+import { openConfig } from './config-store.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { exitCodeFor } from './report-error.js';
+import { pickProgressMode } from './resolve-settings.js';
+import { makeRenderer } from './watch-stream.js';
+
+/** `corch replay` flags as commander hands them over. */
+export interface ReplayOptions {
+  progress?: string;
+  output?: string;
+}
+
+/**
+ * `corch replay <events.ndjson>`: feeds a saved log through the same renderer as a live run, so the final
+ * screen matches the run's. The exit code is the run's: 0 if it completed, 1 failed, 3 cancelled — and
+ * 1 with a note when the log ends before the run did (a killed run).
+ */
+export async function replayCommand(file: string, options: ReplayOptions, io: CliIo): Promise<number> {
+  const progress = pickProgressMode(options.progress, io.env, openConfig(io.env).read());
+  const path = resolve(io.cwd, file);
+  const { readEventLog, writeResultMarkdown } = await import('../render/index.js');
+  const log = await readEventLog(path).catch((error: unknown) => {
+    const code = error !== null && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+    if (code === 'ENOENT') throw ioError(`${file} does not exist; pass a log written by \`corch run --events FILE\``, error);
+    throw error;
+  });
+  if (log.events.length === 0) throw ioError(`${file} holds no events; pass a log written by \`corch run --events FILE\``);
+
+  const renderer = makeRenderer(progress, io);
+  try {
+    let completed: TaskCompletedData | undefined;
+    let code: number = EXIT.RUN_FAILED;
+    let ended = false;
+    for (const event of log.events) {
+      renderer.event(event);
+      if (event.event === 'task_completed') {
+        completed = event.data;
+        code = EXIT.OK;
+        ended = true;
+      } else if (event.event === 'task_error') {
+        code = exitCodeFor(event.data.code);
+        ended = true;
+      }
+    }
+    if (log.truncatedLastLine) {
+      renderer.notice({ type: 'message', level: 'warn', message: `${file}: the last line was cut off (the run was killed?) and was skipped` });
+    }
+    let outputPath: string | undefined;
+    if (options.output !== undefined && completed) {
+      outputPath = resolve(io.cwd, options.output);
+      await writeResultMarkdown(outputPath, completed);
+    }
+    await renderer.finish({
+      ...(outputPath !== undefined ? { outputPath } : {}),
+      ...(ended ? {} : { interrupted: 'the log ends before the run did' }),
+    });
+    return code;
+  } finally {
+    renderer.dispose();
+  }
+}

@@ -1,0 +1,120 @@
+import { resolve } from 'node:path';
+import type { CorchClient } from '../client/index.js';
+import type { CorchEvent } from '../protocol/events.js';
+import {
+  createEventLog,
+  createRenderer,
+  type DashboardState,
+  type EventLog,
+  initialDashboardState,
+  type ProgressMode,
+  type Renderer,
+  reduceDashboard,
+  resolveProgressMode,
+  writeResultMarkdown,
+} from '../render/index.js';
+import { ioError } from './cli-error.js';
+import { type FollowOutcome, followStream } from './follow-stream.js';
+import type { CliIo } from './io.js';
+import type { ProgressMode as RequestedMode } from './parse-options.js';
+
+export interface OutputFiles {
+  /** `--output`: the deliverable as Markdown. */
+  output?: string;
+  /** `--events`: every event as NDJSON, written as it arrives. */
+  events?: string;
+}
+
+/** The renderer for a resolved `--progress`; `auto` looks at stderr, where the dashboard is drawn. */
+export function makeRenderer(requested: RequestedMode, io: CliIo): Renderer {
+  const mode: ProgressMode = resolveProgressMode(requested, { env: io.env, isTTY: io.stderr.isTTY === true });
+  return createRenderer(mode, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    columns: () => io.stderr.columns,
+    rows: () => io.stderr.rows,
+  });
+}
+
+/** Opens the `--events` log before anything streams, so a bad path fails before the run starts. */
+export function openEventLog(files: OutputFiles, io: CliIo): EventLog | undefined {
+  return files.events === undefined ? undefined : createEventLog(resolve(io.cwd, files.events));
+}
+
+export interface WatchOptions extends OutputFiles {
+  client: CorchClient;
+  streamId: string;
+  renderer: Renderer;
+  eventLog: EventLog | undefined;
+  io: CliIo;
+  fromSeq?: number;
+  timeoutSeconds?: number;
+}
+
+/**
+ * Follows a stream to its end into the renderer and the output files, draws the final screen (naming the
+ * files saved) and returns the exit code. A client failure is rethrown after the screen is restored, so
+ * it is reported as one line under the final screen.
+ */
+export async function watchStream(options: WatchOptions): Promise<number> {
+  const { io, renderer, eventLog } = options;
+  // The deliverable for --output: from task_completed, or whatever stages finished before a failure.
+  let state: DashboardState = initialDashboardState();
+  const wantState = options.output !== undefined;
+  let outcome: FollowOutcome;
+  try {
+    outcome = await followStream({
+      client: options.client,
+      streamId: options.streamId,
+      renderer,
+      io,
+      ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
+      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      onEvent: (event: CorchEvent) => {
+        eventLog?.write(event);
+        if (wantState && event.event !== 'token_stream' && event.event !== 'heartbeat') state = reduceDashboard(state, event);
+      },
+    });
+  } finally {
+    eventLog?.close();
+  }
+  if (outcome.abandoned) {
+    renderer.dispose();
+    return outcome.code;
+  }
+  let outputPath: string | undefined;
+  let outputError: unknown;
+  if (options.output !== undefined) {
+    outputPath = resolve(io.cwd, options.output);
+    const completed = outcome.terminal?.event === 'task_completed' ? outcome.terminal : undefined;
+    try {
+      if (completed) await writeResultMarkdown(outputPath, completed);
+      else if (hasOutputs(state)) await writeResultMarkdown(outputPath, state);
+      else outputPath = undefined;
+    } catch (error) {
+      outputPath = undefined;
+      outputError = error;
+    }
+  }
+  try {
+    await renderer.finish({
+      ...(outputPath !== undefined ? { outputPath } : {}),
+      ...(eventLog ? { eventsPath: eventLog.path } : {}),
+      ...(outcome.interrupted !== undefined ? { interrupted: outcome.interrupted } : {}),
+    });
+  } finally {
+    renderer.dispose();
+  }
+  if (outcome.error !== undefined) throw outcome.error;
+  if (outputError !== undefined) {
+    const message = outputError instanceof Error ? outputError.message : String(outputError);
+    throw ioError(`could not write --output ${options.output}: ${message}`, outputError);
+  }
+  return outcome.code;
+}
+
+/** Any stage output worth saving from a run that did not complete. */
+function hasOutputs(state: DashboardState): boolean {
+  return state.rows.some((row) => row.status === 'done');
+}
