@@ -1,0 +1,90 @@
+// Scenario 5 — the client: CPU used by `corch run` (the built CLI, bin/corch.mjs) while it renders a stream
+// of 500 tokens/s from a corch server, in plain mode (stdout is a pipe) and in tty mode (inside a
+// pseudo-terminal made by util-linux `script`). The CLI's CPU time is read from /proc/<pid>/stat over the
+// steady part of the run (from 1 s after the run starts until it ends), so start-up is not counted.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../lib/build-src.mjs';
+import { monoMs, sleep, median } from '../lib/stats.mjs';
+import { startServer, withProcesses } from '../lib/harness.mjs';
+
+const TOKENS_PER_SECOND = 500;
+const WARMUP_MS = 1000;
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process, in ms; undefined once it is gone. */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+const quote = (s) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+async function measureOnce(mode, reviewRounds) {
+  return withProcesses(async (track) => {
+    const server = track(await startServer('corch', ['--mode', 'real']));
+    await server.call('open');
+    const dir = path.join(ROOT, '.tmp', 'bench');
+    mkdirSync(dir, { recursive: true });
+    const pidFile = path.join(dir, `client-${process.pid}-${mode}.pid`);
+    rmSync(pidFile, { force: true });
+    const cli = [
+      quote(process.execPath), quote(path.join(ROOT, 'bin/corch.mjs')), 'run', quote('Write a function that parses CSV lines into records'),
+      '--base-url', quote(server.url), '--progress', mode, '--provider', 'simulated',
+      '--provider-option', `tokens_per_second=${TOKENS_PER_SECOND}`, '--provider-option', `review_rounds=${reviewRounds}`,
+    ].join(' ');
+    const inner = `echo $$ > ${quote(pidFile)}; exec ${cli}`;
+    const command = mode === 'tty' ? ['script', ['-qfec', `stty cols 120 rows 40; ${inner}`, '/dev/null']] : ['bash', ['-c', inner]];
+    const runStart = server.child.waitNotice('run-start', 60_000);
+    const runEnd = server.child.waitNotice('run-end', 600_000);
+    const child = spawn(command[0], command[1], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/bash', COLUMNS: '120', LINES: '40' } });
+    let output = 0;
+    let stderr = '';
+    child.stdout.on('data', (c) => {
+      output += c.length;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    track({ stop: async () => { if (child.exitCode === null) child.kill('SIGKILL'); await exited; } });
+
+    await runStart;
+    await sleep(WARMUP_MS);
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined;
+    if (!pid) throw new Error(`corch run (${mode}) did not start: ${stderr}`);
+    const cpu0 = cpuMs(pid);
+    const t0 = monoMs();
+    await runEnd;
+    const cpu1 = cpuMs(pid);
+    const t1 = monoMs();
+    const code = await exited;
+    rmSync(pidFile, { force: true });
+    if (code !== 0 || cpu0 === undefined || cpu1 === undefined) throw new Error(`corch run (${mode}) exited ${code}: ${stderr.slice(-2000)}`);
+    return { cpu_pct: ((cpu1 - cpu0) / (t1 - t0)) * 100, window_s: (t1 - t0) / 1000, output_kb: output / 1024 };
+  });
+}
+
+export async function clientScenario({ runs, reviewRounds, log }) {
+  const rows = [];
+  const raw = {};
+  for (const mode of ['plain', 'tty']) {
+    const results = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await measureOnce(mode, reviewRounds);
+      log(`  run ${i + 1}/${runs} corch run --progress ${mode}: ${r.cpu_pct.toFixed(2)}% of a core over ${r.window_s.toFixed(1)} s, ${r.output_kb.toFixed(0)} KiB written`);
+      results.push(r);
+    }
+    raw[mode] = results;
+    const limit = mode === 'plain' ? 2 : 3;
+    const corch = median(results.map((r) => r.cpu_pct));
+    rows.push({ scenario: 'client', size: `${TOKENS_PER_SECOND} tok/s`, metric: `corch run --progress ${mode}: CPU`, unit: '% core', corch, baseline: Number.NaN, ratio: Number.NaN, goal: `≤ ${limit}%`, met: corch <= limit });
+  }
+  return { rows, raw };
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// corch's server, as `corch serve` runs it (startServer from src/server), wrapped for the bench: the runner
+// is chosen by --mode, runs wait for the harness's "go" (so every subscriber is connected first), and the
+// probe answers memory / event-loop / CPU questions over IPC. Nothing here changes how the server works.
+//
+// Modes: idle (task_started, then wait until cancelled), ticker (latency probe, same code as the baseline's),
+// burst-ticker (a fast model's bursts through the orchestrator's TokenCoalescer), real (createRunner: the
+// real orchestrator; requests pick the simulated provider).
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { notify, serveIpc } from '../lib/ipc.mjs';
+import { BENCH_DIST } from '../lib/build-src.mjs';
+import { probeHandlers } from '../lib/server-probe.mjs';
+import { runBurstTicker, runTicker, taskStartedData } from '../lib/workloads.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'idle' },
+    heartbeat: { type: 'string', default: '15' },
+    max: { type: 'string', default: '20000' },
+    rate: { type: 'string', default: '100' },
+    count: { type: 'string', default: '300' },
+    burst: { type: 'string', default: '8' },
+  },
+});
+
+const load = (rel) => import(pathToFileURL(path.join(BENCH_DIST, rel)).href);
+const { startServer } = await load('src/server/index.js');
+
+let releaseGate;
+const gate = new Promise((resolve) => {
+  releaseGate = resolve;
+});
+const emitter = (ctx) => (event, data) => ctx.emit({ event, data });
+
+/** @type {import('../../../src/streams/run-function.ts').Runner} */
+let runner;
+if (opts.mode === 'idle') {
+  runner = {
+    async run(ctx) {
+      await ctx.emit({ event: 'task_started', data: taskStartedData('idle') });
+      if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+    },
+  };
+} else if (opts.mode === 'ticker') {
+  runner = {
+    async run(ctx) {
+      await gate;
+      await runTicker(emitter(ctx), { rate: Number(opts.rate), count: Number(opts.count), signal: ctx.signal });
+    },
+  };
+} else if (opts.mode === 'burst-ticker') {
+  // The orchestrator's own coalescer between the deltas and the log, as in a real stage.
+  const { TokenCoalescer } = await load('src/orchestrator/token-coalescer.js');
+  runner = {
+    async run(ctx) {
+      await gate;
+      const coalescer = new TokenCoalescer((tokens) =>
+        ctx.emit({ event: 'token_stream', data: { tokens, agent: 'Coder', chunk_number: 1, stage: 'coder' } }),
+      );
+      await runBurstTicker((text) => coalescer.push(text), () => coalescer.flush(), emitter(ctx), {
+        rate: Number(opts.rate), count: Number(opts.count), burst: Number(opts.burst), signal: ctx.signal,
+      });
+    },
+  };
+} else if (opts.mode === 'real') {
+  const { createRunner } = await load('src/orchestrator/index.js');
+  const real = createRunner({ env: {} });
+  runner = {
+    prepare: real.prepare ? (request) => real.prepare(request) : undefined,
+    async run(ctx) {
+      await gate;
+      notify('run-start', { at: Number(process.hrtime.bigint()) / 1e6 });
+      try {
+        await real.run(ctx);
+      } finally {
+        notify('run-end', { at: Number(process.hrtime.bigint()) / 1e6 });
+      }
+    },
+  };
+  if (!runner.prepare) delete runner.prepare;
+} else {
+  throw new Error(`unknown mode ${opts.mode}`);
+}
+
+const max = Number(opts.max);
+const server = await startServer({
+  host: '127.0.0.1',
+  port: 0,
+  runner,
+  heartbeatSeconds: Number(opts.heartbeat),
+  maxStreams: max,
+  maxConnections: max,
+});
+
+serveIpc({
+  ...probeHandlers(),
+  go() {
+    releaseGate();
+    return {};
+  },
+  /** For scenario 5: the CLI creates its own stream, so runs start at once. */
+  open() {
+    releaseGate();
+    return {};
+  },
+});
+process.on('SIGTERM', () => {
+  // Exit even if close() hangs on open streams; under --cpu-prof, process.exit writes the profile.
+  setTimeout(() => process.exit(0), 2000).unref();
+  Promise.resolve(server.close()).finally(() => process.exit(0));
+});
+notify('listening', { url: server.url.replace(/\/$/, ''), pid: process.pid });
