@@ -24,14 +24,12 @@ const CHARS_PER_TOKEN = 4;
 export interface EstimateChunk {
   stage: StageRole;
   iteration: number;
-  max_tokens: number;
   price: ModelPrice | null;
 }
 
 /** A finished chunk, as measured. */
 export interface ChunkActual {
   stage: StageRole;
-  max_tokens: number;
   usage: Usage;
   duration_ms: number;
 }
@@ -67,9 +65,11 @@ export class RunEstimator {
   /**
    * @param promptTokens tokens of each role's prompt before earlier outputs are added (system prompt, task,
    *   context).
+   * @param maxTokens each role's `max_tokens`: expectations are a share of it, and never above it.
    */
   constructor(
     private readonly promptTokens: Readonly<Record<StageRole, number>>,
+    private readonly maxTokens: Readonly<Record<StageRole, number>>,
     private readonly speed: SpeedAssumption,
   ) {}
 
@@ -84,7 +84,7 @@ export class RunEstimator {
     let seconds = 0;
     let cost: number | null = 0;
     for (const chunk of chunks) {
-      const output = this.expectedOutput(chunk.stage, chunk.max_tokens);
+      const output = this.expectedOutput(chunk.stage);
       seconds += this.secondsFor(output);
       cost = addCosts(cost, costOf({ input_tokens: this.expectedInput(chunk), output_tokens: output }, chunk.price));
     }
@@ -92,16 +92,17 @@ export class RunEstimator {
   }
 
   /** Output tokens `stage` is expected to write. */
-  expectedOutput(stage: StageRole, maxTokens: number): number {
+  expectedOutput(stage: StageRole): number {
+    const maxTokens = this.maxTokens[stage];
     const seen = this.lastOutput.get(stage) ?? (stage === 'refiner' ? this.lastOutput.get('coder') : undefined);
     if (seen !== undefined) return Math.min(seen, maxTokens);
     return Math.min(maxTokens, Math.round(EXPECTED_OUTPUT_SHARE[stage] * maxTokens * this.verbosity()));
   }
 
   private expectedInput(chunk: EstimateChunk): number {
-    const design = this.expectedOutput('architect', Number.POSITIVE_INFINITY);
-    const code = this.lastOutput.get('refiner') ?? this.expectedOutput('coder', Number.POSITIVE_INFINITY);
-    const review = this.expectedOutput('reviewer', Number.POSITIVE_INFINITY);
+    const design = this.expectedOutput('architect');
+    const code = this.lastOutput.get('refiner') ?? this.expectedOutput('coder');
+    const review = this.expectedOutput('reviewer');
     const base = this.promptTokens[chunk.stage];
     switch (chunk.stage) {
       case 'architect':
@@ -123,7 +124,7 @@ export class RunEstimator {
     let expected = 0;
     for (const chunk of this.actuals) {
       actual += chunk.usage.output_tokens;
-      expected += EXPECTED_OUTPUT_SHARE[chunk.stage] * chunk.max_tokens;
+      expected += EXPECTED_OUTPUT_SHARE[chunk.stage] * this.maxTokens[chunk.stage];
     }
     return expected > 0 ? actual / expected : 1;
   }

@@ -69,16 +69,16 @@ export async function runPipeline(ctx: RunContext, deps: PipelineDeps): Promise<
     // Framing and section headings add a few hundred characters to every prompt.
     promptTokens[role] = approxTokens(SYSTEM_PROMPTS[role].length + request.task.length + contextChars + 300);
   }
-  const estimator = new RunEstimator(promptTokens, expectedSpeed(provider, request.provider_options));
+  const maxTokens = {} as Record<StageRole, number>;
+  for (const role of STAGE_ROLES) maxTokens[role] = stages[role].max_tokens;
+  const estimator = new RunEstimator(promptTokens, maxTokens, expectedSpeed(provider, request.provider_options));
+  // With an unknown price the money spent is unknown from the start, not $0 until the first chunk.
+  if (STAGE_ROLES.some((role) => prices[role] === null)) tally.cost = null;
   let plan: ChunkSpec[] = planChunks();
   let lastReview: Review | undefined;
 
   const progress = (reason: NonNullable<TaskProgressData['reason']>) => {
-    const remaining = plan.slice(tally.chunksCompleted).map((c) => ({
-      ...c,
-      max_tokens: stages[c.stage].max_tokens,
-      price: prices[c.stage],
-    }));
+    const remaining = plan.slice(tally.chunksCompleted).map((c) => ({ ...c, price: prices[c.stage] }));
     const estimate = estimator.estimate(remaining);
     const elapsed = (now() - startedAt) / 1000;
     const cost = tally.cost === null || estimate.cost === null ? null : tally.cost + estimate.cost;
@@ -183,7 +183,7 @@ export async function runPipeline(ctx: RunContext, deps: PipelineDeps): Promise<
       await coalescer.flush();
       const cost = costOf(outcome.usage, prices[chunk.stage]);
       tally.add(chunk.stage, outcome.output, outcome.usage, cost, outcome.duration_ms);
-      estimator.record({ stage: chunk.stage, max_tokens: settingsForStage.max_tokens, usage: outcome.usage, duration_ms: outcome.duration_ms });
+      estimator.record({ stage: chunk.stage, usage: outcome.usage, duration_ms: outcome.duration_ms });
       await ctx.emit({
         event: 'chunk_completed',
         data: {
