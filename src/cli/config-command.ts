@@ -1,5 +1,5 @@
 import { usageError } from './cli-error.js';
-import { isSecretKey, maskSecret } from './config-keys.js';
+import { isSecretKey, maskSecret, normalizeKey } from './config-keys.js';
 import { openConfig } from './config-store.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -85,5 +85,5 @@ function expectArgs(action: string, args: string[], count: number, shape: string
     const got = args.length === 0 ? 'none' : args.map((a) => JSON.stringify(a)).join(' ');
     throw usageError(`config ${action} takes ${count === 0 ? 'no arguments' : shape}; got ${got}`);
   }
-  return [args[0] ?? '', args[1] ?? ''];
+  return [normalizeKey(args[0] ?? ''), args[1] ?? ''];
 }

@@ -24,6 +24,18 @@ export interface CorchConfig {
 const PROVIDER_FIELDS = ['baseUrl', 'apiKey', 'model'] as const;
 const TOP_KEYS = ['baseUrl', 'apiKey', 'provider', 'model', 'progress'] as const;
 
+/**
+ * Accepts the kebab-case spelling too (`api-key`, `stage-models.coder`, `providers.openai.base-url`),
+ * since that is how the flags are spelled; keys are stored in camelCase.
+ */
+export function normalizeKey(key: string): string {
+  return key
+    .trim()
+    .split('.')
+    .map((part) => part.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()))
+    .join('.');
+}
+
 type KeyKind = 'url' | 'secret' | 'text' | 'provider' | 'progress';
 
 /** Checks a dotted key and says what kind of value it takes; throws a config error naming the valid keys. */

@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs';
 import Conf from 'conf';
 import { configError } from './cli-error.js';
-import { type CorchConfig, checkValue, flattenConfig, keyKind, toConfig } from './config-keys.js';
+import { type CorchConfig, checkValue, flattenConfig, keyKind, normalizeKey, toConfig } from './config-keys.js';
 
 /** Owner read/write only: the file may hold API keys. */
 const CONFIG_FILE_MODE = 0o600;
@@ -60,17 +60,20 @@ export function openConfig(env: Record<string, string | undefined>): ConfigStore
     path: file,
     read: () => toConfig(pairs()),
     entries: pairs,
-    get(key) {
+    get(raw) {
+      const key = normalizeKey(raw);
       keyKind(key);
       const value = conf.get(key);
       return typeof value === 'string' ? value : undefined;
     },
-    set(key, value) {
+    set(raw, value) {
+      const key = normalizeKey(raw);
       const checked = checkValue(key, value);
       write(() => conf.set(key, checked));
       return checked;
     },
-    unset(key) {
+    unset(raw) {
+      const key = normalizeKey(raw);
       keyKind(key);
       if (!conf.has(key)) return false;
       write(() => {

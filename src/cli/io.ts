@@ -8,6 +8,7 @@ export type OutputStream = Writable & { isTTY?: boolean; columns?: number; rows?
  * from buffers, so commands run in-process without spawning.
  */
 export interface CliIo {
+  /** The arguments after the program name (`process.argv.slice(2)`), e.g. `['run', 'a task']`. */
   argv: string[];
   env: Record<string, string | undefined>;
   cwd: string;

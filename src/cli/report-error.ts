@@ -3,11 +3,9 @@ import { isCliError } from './cli-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
-/** What to do next, by error code, when the message itself does not already say it. */
+/** What to do next, by error code, for messages that say only what went wrong (the client's 401 and
+ * unreachable messages already say what to do). */
 const NEXT_STEP: Record<string, string> = {
-  E_UNREACHABLE:
-    'is the server running? Check --base-url / CORCH_BASE_URL / `corch config get baseUrl`, or unset them to use the embedded server',
-  E_UNAUTHORIZED: "pass the server's key with --api-key, CORCH_API_KEY or `corch config set apiKey …`",
   E_NOT_FOUND: 'check the stream id (`corch status <id>`); finished streams are kept for the server’s --ttl only',
   E_TOO_MANY_STREAMS: 'wait for a run to finish, or cancel one with `corch cancel <id>`',
 };

@@ -1,0 +1,173 @@
+import type { TaskBudget, TaskRequest } from '../protocol/task-request.js';
+import type { ServerSettings } from '../orchestrator/settings.js';
+import { usageError } from './cli-error.js';
+import { openConfig } from './config-store.js';
+import type { EmbeddedServer } from './embedded-server.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import {
+  parseContext,
+  parsePositive,
+  parseProviderOptions,
+  parseStageModels,
+  type ProgressMode,
+} from './parse-options.js';
+import {
+  pickProgressMode,
+  resolveModel,
+  resolveProvider,
+  resolveRemote,
+  resolveServerSettings,
+  resolveStages,
+  type Sourced,
+} from './resolve-settings.js';
+import { makeRenderer, openEventLog, watchStream } from './watch-stream.js';
+
+/** `corch run` flags as commander hands them over. */
+export interface RunOptions {
+  baseUrl?: string;
+  apiKey?: string;
+  provider?: string;
+  model?: string;
+  stageModel?: string[];
+  providerOption?: string[];
+  maxSeconds?: string;
+  maxCost?: string;
+  progress?: string;
+  output?: string;
+  events?: string;
+  detach?: boolean;
+  timeout?: string;
+}
+
+/** Everything `run` decided before touching the network. */
+export interface RunPlan {
+  request: TaskRequest;
+  /** Unset: start the embedded server with `settings`. */
+  remote: { baseUrl: Sourced<string>; apiKey?: string } | undefined;
+  settings: ServerSettings;
+  progress: ProgressMode;
+  timeoutSeconds: number | undefined;
+  detach: boolean;
+  output: string | undefined;
+  events: string | undefined;
+}
+
+/**
+ * Validates the arguments and resolves settings (flags > env > config > defaults) into a plan; every
+ * mistake is a usage error here, before a server is started or a request sent.
+ */
+export function planRun(task: string | undefined, contextText: string | undefined, options: RunOptions, io: CliIo): RunPlan {
+  const text = task?.trim();
+  if (!text) throw usageError('missing task: say what to build, e.g. corch run "a CSV parser in Go"');
+  const context = parseContext(contextText);
+  const stageFlags = parseStageModels(options.stageModel ?? []);
+  const providerOptions = parseProviderOptions(options.providerOption ?? []);
+  const maxSeconds = parsePositive(options.maxSeconds, '--max-seconds');
+  const maxCost = parsePositive(options.maxCost, '--max-cost');
+  const timeoutSeconds = parsePositive(options.timeout, '--timeout');
+  const config = openConfig(io.env).read();
+  const progress = pickProgressMode(options.progress, io.env, config);
+  const remote = resolveRemote(options, io.env, config);
+  const detach = options.detach === true;
+  if (detach && !remote.baseUrl) {
+    throw usageError(
+      '--detach needs a server that outlives this command, and the embedded one stops when corch exits: start `corch serve` and pass --base-url (or set CORCH_BASE_URL)',
+    );
+  }
+  if (detach && (options.output || options.events || timeoutSeconds !== undefined)) {
+    throw usageError('--detach cannot be combined with --output, --events or --timeout; follow the stream later with `corch attach <id> --output …`');
+  }
+
+  const provider = resolveProvider(options.provider, io.env, config);
+  const model = resolveModel(options.model, io.env, config);
+  const stages = resolveStages(stageFlags, config);
+  const budget: TaskBudget = {
+    ...(maxSeconds !== undefined ? { max_seconds: maxSeconds } : {}),
+    ...(maxCost !== undefined ? { max_cost: maxCost } : {}),
+  };
+  const request: TaskRequest = {
+    task: text,
+    ...(context ? { context } : {}),
+    ...(provider ? { provider } : {}),
+    ...(model ? { model } : {}),
+    ...(stages ? { stages } : {}),
+    ...(Object.keys(providerOptions).length > 0 ? { provider_options: providerOptions } : {}),
+    ...(Object.keys(budget).length > 0 ? { budget } : {}),
+  };
+  return {
+    request,
+    remote: remote.baseUrl ? { baseUrl: remote.baseUrl, ...(remote.apiKey ? { apiKey: remote.apiKey } : {}) } : undefined,
+    settings: remote.baseUrl ? {} : resolveServerSettings(io.env, config, options),
+    progress,
+    timeoutSeconds,
+    detach,
+    output: options.output,
+    events: options.events,
+  };
+}
+
+/**
+ * `corch run <task> [context-json]`: starts a stream (on the embedded server unless one is configured)
+ * and draws it until it ends. Returns the exit code (see exit-codes.ts).
+ */
+export async function runCommand(
+  task: string | undefined,
+  contextText: string | undefined,
+  options: RunOptions,
+  io: CliIo,
+): Promise<number> {
+  const plan = planRun(task, contextText, options, io);
+  const { createCorchClient } = await import('../client/index.js');
+
+  if (plan.detach && plan.remote) {
+    const client = createCorchClient({ baseUrl: plan.remote.baseUrl.value, ...(plan.remote.apiKey ? { apiKey: plan.remote.apiKey } : {}) });
+    const created = await client.createTask(plan.request);
+    io.stdout.write(`${created.stream_id}\n`);
+    io.stderr.write(`started on ${client.baseUrl}; follow it with: corch attach ${created.stream_id}\n`);
+    return EXIT.OK;
+  }
+
+  const renderer = makeRenderer(plan.progress, io);
+  let server: EmbeddedServer | undefined;
+  // Until the stream is being followed, Ctrl-C abandons the setup (followStream takes over after).
+  const setup = new AbortController();
+  const offSetup = io.onSignal('SIGINT', () => setup.abort());
+  try {
+    const eventLog = openEventLog(plan, io);
+    let baseUrl: string;
+    let apiKey: string | undefined;
+    if (plan.remote) {
+      baseUrl = plan.remote.baseUrl.value;
+      apiKey = plan.remote.apiKey;
+    } else {
+      const { startEmbeddedServer } = await import('./embedded-server.js');
+      server = await startEmbeddedServer(io, plan.settings);
+      baseUrl = server.url;
+      apiKey = server.apiKey;
+    }
+    const client = createCorchClient({ baseUrl, ...(apiKey ? { apiKey } : {}) });
+    let created: Awaited<ReturnType<typeof client.createTask>>;
+    try {
+      created = await client.createTask(plan.request, { signal: setup.signal });
+    } catch (error) {
+      eventLog?.close();
+      if (setup.signal.aborted) return EXIT.CANCELLED;
+      throw error;
+    }
+    offSetup();
+    return await watchStream({
+      client,
+      streamId: created.stream_id,
+      renderer,
+      eventLog,
+      io,
+      output: plan.output,
+      ...(plan.timeoutSeconds !== undefined ? { timeoutSeconds: plan.timeoutSeconds } : {}),
+    });
+  } finally {
+    offSetup();
+    renderer.dispose();
+    await server?.close();
+  }
+}
