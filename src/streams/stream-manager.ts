@@ -223,7 +223,9 @@ export class StreamManager {
   #write(run: LocalRun, input: EventInput): Promise<StoredEntry> {
     run.lastSeq += 1;
     const seq = run.lastSeq;
-    const data = { ...input.data, stream_id: run.streamId, seq, timestamp: isoTimestamp(this.#clock.now()) };
+    const envelope = { stream_id: run.streamId, seq, timestamp: isoTimestamp(this.#clock.now()) };
+    // The envelope leads the JSON and cannot be overridden by what the run put in its data.
+    const data = { ...envelope, ...input.data, ...envelope };
     const event = { event: input.event, data } as StoredEvent;
     const entry: StoredEntry = { seq, event, frame: encodeEvent(event.event, event.data, seq) };
     const changes = stateChanges(run.state, event);

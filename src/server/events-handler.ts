@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CorchError } from '../protocol/errors.js';
+import { FINISHED_STATUSES } from '../protocol/stream-state.js';
+import type { ServerContext } from './server-context.js';
+import { SseConnection } from './sse-connection.js';
+import { notFound } from './stream-handlers.js';
+
+/**
+ * `GET /api/stream/events/{id}`: replays the log after the client's cursor, then streams live events until
+ * the terminal one. 204 when the stream has ended and the client has already seen its last event.
+ */
+export async function handleEvents(
+  ctx: ServerContext,
+  streamId: string,
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+  headers: Record<string, string>,
+): Promise<void> {
+  // Checked before any work, so a flood of subscribers is refused while fds remain for /healthz.
+  if (ctx.connections.size >= ctx.maxConnections) {
+    throw new CorchError(
+      'E_TOO_MANY_CONNECTIONS',
+      `the server already holds ${ctx.maxConnections} event streams open; try again shortly`,
+      { status: 503, retryable: true },
+    );
+  }
+  const cursor = lastEventId(req, url);
+  const state = await ctx.manager.get(streamId);
+  if (!state) throw notFound(streamId);
+  const finished = FINISHED_STATUSES.includes(state.status);
+  if (finished && cursor >= state.last_event_id) {
+    res.writeHead(204, headers);
+    res.end();
+    return;
+  }
+  if (cursor > state.last_event_id) {
+    throw new CorchError(
+      'E_INVALID_REQUEST',
+      `Last-Event-ID ${cursor} is past the stream's last event (${state.last_event_id})`,
+      { status: 400 },
+    );
+  }
+  const connection = new SseConnection({
+    req,
+    res,
+    store: ctx.manager.store,
+    clock: ctx.clock,
+    state,
+    cursor,
+    retryMs: ctx.retryMs,
+    headers,
+    onClose: (closed) => {
+      ctx.connections.delete(closed);
+      ctx.wheel.remove(closed);
+      ctx.onConnectionClosed();
+    },
+  });
+  ctx.connections.add(connection);
+  ctx.wheel.add(connection);
+  await connection.run();
+}
+
+/**
+ * The client's cursor: the `Last-Event-ID` header (what an EventSource sends when it reconnects) wins over
+ * the `?last_event_id=` query (what a user writes to resume by hand), since it is the more recent.
+ */
+function lastEventId(req: IncomingMessage, url: URL): number {
+  const header = req.headers['last-event-id'];
+  const fromHeader = typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
+  const fromQuery = url.searchParams.get('last_event_id') ?? undefined;
+  const raw = fromHeader ?? (fromQuery === '' ? undefined : fromQuery);
+  if (raw === undefined) return 0;
+  if (!/^\d{1,15}$/.test(raw)) {
+    const source = fromHeader === undefined ? '`last_event_id`' : '`Last-Event-ID`';
+    throw new CorchError('E_INVALID_REQUEST', `${source} must be a non-negative integer, got "${raw}"`, {
+      status: 400,
+    });
+  }
+  return Number(raw);
+}

@@ -1,0 +1,10 @@
+export type { RunningServer, ServerOptions } from './start-server.js';
+export {
+  DEFAULT_HEARTBEAT_SECONDS,
+  DEFAULT_HOST,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_RETRY_MS,
+  startServer,
+} from './start-server.js';
+export { MAX_BODY_BYTES } from './read-json-body.js';
+export { validateTaskRequest } from './validate-task-request.js';

@@ -1,0 +1,159 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../streams/clock.js';
+import type { Runner } from '../streams/run-function.js';
+import { StreamManager } from '../streams/stream-manager.js';
+import type { StreamStore } from '../streams/stream-store.js';
+import { HeartbeatWheel } from './heartbeat-wheel.js';
+import { createRequestHandler } from './request-handler.js';
+import type { ServerContext } from './server-context.js';
+import type { SseConnection } from './sse-connection.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_HEARTBEAT_SECONDS = 15;
+/** What `retry:` tells clients to wait before reconnecting. */
+export const DEFAULT_RETRY_MS = 2000;
+/** Open SSE responses before new ones get 503; well under the usual fd limits once node has raised them. */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+/** Sockets allowed beyond the SSE cap, so JSON routes and /healthz stay reachable at the cap. */
+const EXTRA_SOCKETS = 64;
+/** A client must send its request headers within this time… */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** …and its whole request (headers and body) within this one. SSE responses are not affected by it. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** How often node checks the two timeouts above (its default, 30 s, would let them overshoot). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+/** How long an idle keep-alive connection stays open between requests. */
+const KEEP_ALIVE_TIMEOUT_MS = 5000;
+/** On shutdown, how long subscribers get to receive their final `task_error` before being cut. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+export interface ServerOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** 0 picks a free port (default 0). */
+  port?: number;
+  /** When set, every route but /healthz and preflights requires it. */
+  apiKey?: string;
+  /** Executes runs. */
+  runner: Runner;
+  /** Retention of finished streams (default 3600). */
+  ttlSeconds?: number;
+  /** Interval between heartbeats on each SSE connection (default 15). */
+  heartbeatSeconds?: number;
+  /** Cap on running streams (default 100). */
+  maxStreams?: number;
+  /** Cap on open SSE connections (default 1000). */
+  maxConnections?: number;
+  /** `*` or comma-separated origins allowed by CORS; off when unset. */
+  corsOrigin?: string;
+  /** Reconnection delay sent as `retry:` (default 2000). */
+  retryMs?: number;
+  /** Defaults to an in-memory store. A given store is not closed by `close()`. */
+  store?: StreamStore;
+  /** Injected for tests (TTL, heartbeats); defaults to the system clock. */
+  clock?: Clock;
+  /** Receives unexpected errors (answered with a bare 500). Default: ignored. */
+  onError?: (error: unknown) => void;
+  /** Override of {@link HEADERS_TIMEOUT_MS}, for tests. */
+  headersTimeoutMs?: number;
+  /** Override of {@link REQUEST_TIMEOUT_MS}, for tests. */
+  requestTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  /** e.g. `http://127.0.0.1:41234` */
+  url: string;
+  port: number;
+  manager: StreamManager;
+  /**
+   * Stops accepting connections, cancels running runs (`task_error` `E_SHUTDOWN`), lets subscribers
+   * receive that, then closes every connection. Resolves within a few seconds; safe to call twice.
+   */
+  close(reason?: 'shutdown'): Promise<void>;
+}
+
+/** Starts the SSE stream server (`corch serve`, and the embedded server of `corch run`). */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const manager = new StreamManager({
+    runner: options.runner,
+    clock,
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+    ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+  });
+  const connections = new Set<SseConnection>();
+  let notifyIdle: (() => void) | undefined;
+  const ctx: ServerContext = {
+    manager,
+    clock,
+    apiKey: options.apiKey === '' ? undefined : options.apiKey,
+    corsOrigin: options.corsOrigin === '' ? undefined : options.corsOrigin,
+    retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    startedAt: clock.now(),
+    connections,
+    wheel: new HeartbeatWheel(clock, (options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000),
+    onError: options.onError ?? (() => undefined),
+    onConnectionClosed: () => {
+      if (connections.size === 0) notifyIdle?.();
+    },
+  };
+
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      headersTimeout: Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout),
+      requestTimeout,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      noDelay: true,
+    },
+    createRequestHandler(ctx),
+  );
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.maxConnections = ctx.maxConnections + EXTRA_SOCKETS;
+
+  const host = options.host ?? DEFAULT_HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const shutdown = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await manager.shutdown();
+    if (connections.size > 0) {
+      // Subscribers now read their final task_error and end themselves; cut the ones that cannot.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+        timer.unref();
+        notifyIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    for (const connection of [...connections]) connection.destroy();
+    ctx.wheel.stop();
+    server.closeAllConnections();
+    await closed;
+    if (!options.store) await manager.store.close();
+  };
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    manager,
+    close: () => {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}
