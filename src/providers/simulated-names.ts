@@ -58,8 +58,3 @@ export function deriveSubject(taskText: string): SimulatedSubject {
 export function splitIntoTokens(text: string): string[] {
   return text.match(/\s+|\S+\s*/g) ?? [];
 }
-
-/** Rough token count for text we did not tokenize (prompts): about four characters per token. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}

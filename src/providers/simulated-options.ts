@@ -1,5 +1,5 @@
-import { CorchError } from '../protocol/errors.js';
 import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
+import { booleanOption, choiceOption, invalidOption, numberOption } from './option-values.js';
 
 /** How the simulated provider behaves; every field comes from the request's `provider_options`. */
 export interface SimulatedOptions {
@@ -36,34 +36,6 @@ const FAIL_MODES = ['error', 'hang'] as const;
 type Key = keyof SimulatedOptions;
 const KEYS = Object.keys(DEFAULT_SIMULATED_OPTIONS) as Key[];
 
-function invalid(message: string): CorchError {
-  return new CorchError('E_INVALID_REQUEST', message, { status: 400 });
-}
-
-/**
- * Options often come from `--provider-option key=value` as text, so decimal strings and
- * `"true"`/`"false"` are accepted next to real numbers and booleans.
- */
-function toNumber(key: Key, value: unknown, min: number, max: number, integer: boolean): number {
-  const n = typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
-  const rule = `${integer ? 'an integer' : 'a number'} from ${min} to ${max === Number.POSITIVE_INFINITY ? '∞' : max}`;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw invalid(`provider option \`${key}\` must be ${rule}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-function toBoolean(key: Key, value: unknown): boolean {
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw invalid(`provider option \`${key}\` must be true or false, got ${JSON.stringify(value)}`);
-}
-
-function toChoice<T extends string>(key: Key, value: unknown, choices: readonly T[]): T {
-  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
-  throw invalid(`provider option \`${key}\` must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
-}
-
 /**
  * Validates the simulated provider's options and fills in defaults. An unknown key or a bad value throws
  * CorchError `E_INVALID_REQUEST` naming the option and the rule. `null`/`undefined` values mean "default".
@@ -72,31 +44,31 @@ export function parseSimulatedOptions(input: Record<string, unknown> | undefined
   const out: SimulatedOptions = { ...DEFAULT_SIMULATED_OPTIONS };
   for (const [key, value] of Object.entries(input)) {
     if (!(KEYS as string[]).includes(key)) {
-      throw invalid(`unknown provider option \`${key}\` for the simulated provider; valid options: ${KEYS.join(', ')}`);
+      throw invalidOption(`unknown provider option \`${key}\` for the simulated provider; valid options: ${KEYS.join(', ')}`);
     }
     if (value === undefined || value === null) continue;
     const k = key as Key;
     switch (k) {
       case 'tokens_per_second':
-        out.tokens_per_second = toNumber(k, value, 0, Number.POSITIVE_INFINITY, false);
+        out.tokens_per_second = numberOption(k, value, 0, Number.POSITIVE_INFINITY, false);
         break;
       case 'review_rounds':
-        out.review_rounds = toNumber(k, value, 0, MAX_REVIEW_ROUNDS, true);
+        out.review_rounds = numberOption(k, value, 0, MAX_REVIEW_ROUNDS, true);
         break;
       case 'burst':
-        out.burst = toNumber(k, value, 1, MAX_BURST, true);
+        out.burst = numberOption(k, value, 1, MAX_BURST, true);
         break;
       case 'fail_stage':
-        out.fail_stage = toChoice(k, value, STAGE_ROLES);
+        out.fail_stage = choiceOption(k, value, STAGE_ROLES);
         break;
       case 'fail_after_tokens':
-        out.fail_after_tokens = toNumber(k, value, 0, Number.MAX_SAFE_INTEGER, true);
+        out.fail_after_tokens = numberOption(k, value, 0, Number.MAX_SAFE_INTEGER, true);
         break;
       case 'fail_mode':
-        out.fail_mode = toChoice(k, value, FAIL_MODES);
+        out.fail_mode = choiceOption(k, value, FAIL_MODES);
         break;
       case 'fail_retryable':
-        out.fail_retryable = toBoolean(k, value);
+        out.fail_retryable = booleanOption(k, value);
         break;
     }
   }

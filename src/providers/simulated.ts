@@ -1,7 +1,8 @@
 import { CorchError } from '../protocol/errors.js';
 import { nextTurn, type Sleep, sleepWithSignal, throwIfAborted, waitForAbort } from './abort.js';
 import { parseSimulatedOptions, type SimulatedOptions } from './simulated-options.js';
-import { deriveSubject, estimateTokens, splitIntoTokens } from './simulated-names.js';
+import { estimateTokens } from './estimate-tokens.js';
+import { deriveSubject, splitIntoTokens } from './simulated-names.js';
 import { simulatedStageText } from './simulated-text.js';
 import type { LlmPart, LlmProvider, LlmRequest } from './types.js';
 
@@ -93,7 +94,7 @@ async function* streamSimulated(
 
   yield {
     type: 'finish',
-    usage: { input_tokens: estimateTokens(promptText(request)), output_tokens: tokens.length },
+    usage: { input_tokens: estimateTokens(promptText(request).length), output_tokens: tokens.length },
     finishReason: truncated ? 'length' : 'stop',
   };
 }
