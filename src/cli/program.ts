@@ -1,0 +1,208 @@
+// Loaded on every start, so it imports only commander and tiny local files: each command's implementation
+// (the client, the server, the renderers, conf) is imported when that command runs.
+import { Command, CommanderError, Option } from 'commander';
+import { CliError } from './cli-error.js';
+import type { CliIo } from './io.js';
+import { CONFIG_HELP, EXIT_CODES_HELP, HOME_HELP, RUN_EXAMPLES_HELP } from './help-text.js';
+import { collect, PROGRESS_MODES } from './parse-options.js';
+import { reportError } from './report-error.js';
+import { VERSION } from './version.js';
+
+/** A commander error tagged with the command it came from, so the usage hint names that command. */
+class CommandUsageError extends CliError {
+  constructor(
+    message: string,
+    readonly command: Command,
+  ) {
+    super('E_USAGE', message, { exitCode: 2, usage: true });
+  }
+}
+
+/** Runs the CLI on `io.argv` (the arguments after the program name) and resolves with the exit code. */
+export async function runMain(io: CliIo): Promise<number> {
+  let result = 0;
+  let running: Command | undefined;
+  const setResult = (code: number): void => {
+    result = code;
+  };
+  const program = createProgram(io, setResult, (cmd) => {
+    running = cmd;
+  });
+  try {
+    await program.parseAsync(io.argv, { from: 'user' });
+    return result;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version arrive here as "errors" with exit code 0.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
+    }
+    const command = error instanceof CommandUsageError ? error.command : running;
+    return reportError(error, io, command ? usageOf(command) : undefined);
+  }
+}
+
+/**
+ * Builds the commander program. Exported for tests that inspect `--help`; `runMain` is the entry point.
+ * `started` is told which command is running, so errors thrown inside it carry that command's usage.
+ */
+export function createProgram(io: CliIo, setResult: (code: number) => void, started: (cmd: Command) => void): Command {
+  const program = new Command('corch')
+    .description('Run a team of LLM agents on a task and stream their work live (Architect → Coder → Reviewer ⇄ Refiner → Documenter).')
+    .version(VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .addHelpText('after', HOME_HELP + EXIT_CODES_HELP)
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      getOutHelpWidth: () => io.stdout.columns ?? 80,
+      getErrHelpWidth: () => io.stderr.columns ?? 80,
+      // Errors are printed by reportError, in one place and one format.
+      outputError: () => {},
+    })
+    .showSuggestionAfterError(true);
+
+  /** Wraps an action: marks the command as running, then lazily runs its implementation. */
+  const act =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      const cmd = args[args.length - 1];
+      if (cmd instanceof Command) started(cmd);
+      setResult(await fn(...args));
+    };
+
+  const remote = (cmd: Command): Command =>
+    cmd
+      .option('--base-url <url>', 'server URL (env CORCH_BASE_URL; config baseUrl)')
+      .option('--api-key <key>', 'API key for that server (env CORCH_API_KEY; config apiKey)');
+
+  const progress = (cmd: Command): Command =>
+    cmd.addOption(
+      new Option('--progress <mode>', 'output: tty dashboard, plain lines or NDJSON (default: auto)').choices(PROGRESS_MODES),
+    );
+
+  program
+    .command('serve')
+    .description('start the SSE server (the StreamManager and the orchestrator)')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '8000')
+    .option('--api-key <key>', 'require this key from clients (env CORCH_API_KEY)')
+    .option('--provider <name>', 'default provider for tasks that name none')
+    .option('--model <model>', 'default model for tasks that name none')
+    .option('--ttl <seconds>', 'keep finished streams this long', '3600')
+    .option('--heartbeat <seconds>', 'keep-alive interval on idle streams', '15')
+    .option('--max-streams <n>', 'most runs at once')
+    .option('--max-connections <n>', 'most open event streams at once')
+    .option('--cors-origin <origin>', 'allow browsers from this origin')
+    .option('--insecure', 'allow a non-loopback host without an API key')
+    .action(
+      act(async (options: Record<string, unknown>) => {
+        const { serveAction } = await import('./serve-action.js');
+        return serveAction(options, io);
+      }),
+    );
+
+  const run = program
+    .command('run')
+    .description('run a task and show the agents at work')
+    .argument('[task]', 'what to build, in words')
+    .argument('[context-json]', 'extra context as a JSON object, e.g. \'{"language": "python"}\'');
+  remote(run)
+    .option('--provider <name>', 'openai, openrouter, ollama, anthropic or simulated (default: picked for you)')
+    .option('--model <model>', 'model for every stage')
+    .option('--stage-model <role=model>', 'model for one stage (repeatable)', collect, [])
+    .option('--provider-option <key=value>', 'option passed to the provider; JSON values allowed (repeatable)', collect, [])
+    .option('--max-seconds <s>', 'time budget for the run, enforced by the server')
+    .option('--max-cost <usd>', 'cost budget for the run, enforced by the server');
+  progress(run)
+    .option('--output <file>', 'write the deliverable as Markdown')
+    .option('--events <file>', 'write every event as NDJSON, as it arrives')
+    .option('--detach', 'print the stream id and exit (remote server only)')
+    .option('--timeout <s>', 'cancel and exit 5 if the run takes longer')
+    .addHelpText('after', RUN_EXAMPLES_HELP + EXIT_CODES_HELP)
+    .action(
+      act(async (task: string | undefined, context: string | undefined, options: Record<string, unknown>) => {
+        const { runCommand } = await import('./run-command.js');
+        return runCommand(task, context, options, io);
+      }),
+    );
+
+  const attach = program
+    .command('attach')
+    .description('follow a stream that is already running (or replay one that ended)')
+    .argument('<stream-id>', 'the id printed by run --detach');
+  remote(attach).option('--from-seq <n>', 'start after this event number (default: from the start)');
+  progress(attach)
+    .option('--output <file>', 'write the deliverable as Markdown')
+    .option('--events <file>', 'write every event as NDJSON, as it arrives')
+    .option('--timeout <s>', 'stop following (and cancel) after this many seconds')
+    .action(
+      act(async (id: string, options: Record<string, unknown>) => {
+        const { attachCommand } = await import('./attach-command.js');
+        return attachCommand(id, options, io);
+      }),
+    );
+
+  remote(program.command('status').description("print a stream's state").argument('<stream-id>', 'the stream'))
+    .option('--json', 'print the raw JSON state')
+    .action(
+      act(async (id: string, options: Record<string, unknown>) => {
+        const { statusCommand } = await import('./status-command.js');
+        return statusCommand(id, options, io);
+      }),
+    );
+
+  remote(program.command('cancel').description('cancel a running stream').argument('<stream-id>', 'the stream')).action(
+    act(async (id: string, options: Record<string, unknown>) => {
+      const { cancelCommand } = await import('./cancel-command.js');
+      return cancelCommand(id, options, io);
+    }),
+  );
+
+  progress(
+    program
+      .command('replay')
+      .description('redraw a saved run from its --events log')
+      .argument('<events.ndjson>', 'a log written by run --events'),
+  )
+    .option('--output <file>', 'write the deliverable as Markdown')
+    .action(
+      act(async (file: string, options: Record<string, unknown>) => {
+        const { replayCommand } = await import('./replay-command.js');
+        return replayCommand(file, options, io);
+      }),
+    );
+
+  program
+    .command('config')
+    .description('read and change settings: get <key> | set <key> <value> | unset <key> | list | path')
+    .argument('[action]', 'get, set, unset, list or path')
+    .argument('[args...]', 'the key, and for set the value')
+    .option('--json', 'list: print one JSON object')
+    .option('--show-secrets', 'list: print API keys unmasked')
+    .addHelpText('after', CONFIG_HELP)
+    .action(
+      act(async (action: string | undefined, args: string[], options: Record<string, unknown>) => {
+        const { configCommand } = await import('./config-command.js');
+        return configCommand(action, args, options, io);
+      }),
+    );
+
+  // Usage errors from commander itself (unknown flag, bad choice) carry the command they happened in.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride((error) => {
+      if (error.code.startsWith('commander.help') || error.code === 'commander.version') throw error;
+      throw new CommandUsageError(error.message.replace(/^error: /, ''), cmd);
+    });
+    for (const sub of cmd.commands) override(sub);
+  };
+  override(program);
+  return program;
+}
+
+/** `corch run [options] [task] [context-json]` for the usage hint. */
+function usageOf(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return `${names.join(' ')} ${cmd.usage()}`;
+}

@@ -1,0 +1,22 @@
+import { openConfig } from './config-store.js';
+import type { CliIo } from './io.js';
+import { resolveServerSettings } from './resolve-settings.js';
+
+/**
+ * `corch serve`: builds the orchestrator runner from config and environment (`--provider`/`--model` as
+ * the server's defaults for tasks that name none), then hands the flags to the server's own command,
+ * which owns their validation, the listening and the shutdown.
+ */
+export async function serveAction(options: Record<string, unknown>, io: CliIo): Promise<number> {
+  const config = openConfig(io.env).read();
+  const settings = resolveServerSettings(io.env, config, {
+    ...(typeof options.provider === 'string' ? { provider: options.provider } : {}),
+    ...(typeof options.model === 'string' ? { model: options.model } : {}),
+  });
+  const [{ createRunner }, { serveCommand }] = await Promise.all([
+    import('../orchestrator/index.js'),
+    import('./serve-command.js'),
+  ]);
+  const runner = createRunner({ env: io.env, settings });
+  return serveCommand(options, io, runner);
+}
