@@ -7,6 +7,7 @@ export * from './plan.js';
 export * from './prices.js';
 export * from './prompts.js';
 export * from './review.js';
+export * from './run-messages.js';
 export * from './run-pricing.js';
 export * from './run-tally.js';
 export * from './settings.js';

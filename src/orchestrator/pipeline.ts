@@ -1,36 +1,20 @@
-import {
-  AGENT_NAMES,
-  type EventEnvelope,
-  STAGE_ROLES,
-  type StageRole,
-  type SystemMessageData,
-  type TaskProgressData,
-} from '../protocol/events.js';
+import { AGENT_NAMES, STAGE_ROLES, type StageRole, type TaskProgressData } from '../protocol/events.js';
+import type { TaskRequest } from '../protocol/task-request.js';
 import type { LlmProvider } from '../providers/types.js';
 import type { RunContext } from '../streams/run-function.js';
-import { costBudgetError, resolveBudget, startDeadline, timeBudgetError } from './budgets.js';
-import { approxTokens, DEFAULT_LATENCY_SECONDS, DEFAULT_TOKENS_PER_SECOND, RunEstimator } from './estimates.js';
-import {
-  type ChunkSpec,
-  describeChunk,
-  MAX_REFINE_ROUNDS,
-  type PlanChange,
-  planChunks,
-  replanAfterReview,
-  toPlannedStages,
-} from './plan.js';
+import { costBudgetError, type RunBudget, resolveBudget, startDeadline, timeBudgetError } from './budgets.js';
+import { approxTokens, RunEstimator } from './estimates.js';
+import { type ChunkSpec, describeChunk, planChunks, replanAfterReview, toPlannedStages } from './plan.js';
 import { costOf } from './prices.js';
 import { buildPrompt, SYSTEM_PROMPTS } from './prompts.js';
 import { parseReview, type Review } from './review.js';
-import { RunTally, round, roundCost } from './run-tally.js';
+import { expectedSpeed, providerMessage, reviewNote, SIMULATED_NOTICE } from './run-messages.js';
 import { resolveRunPricing } from './run-pricing.js';
-import type { ServerSettings } from './settings.js';
-import { resolveRunModel, resolveStageSettings } from './stage-settings.js';
-import { streamStage } from './stream-stage.js';
+import { RunTally, round, roundCost } from './run-tally.js';
+import type { ModelPrice, ServerSettings } from './settings.js';
+import { resolveRunModel, resolveStageSettings, type StageSettings } from './stage-settings.js';
+import { type StageOutcome, streamStage } from './stream-stage.js';
 import { TokenCoalescer } from './token-coalescer.js';
-
-/** The label the simulated provider carries wherever it is used. */
-export const SIMULATED_NOTICE = 'simulated — no model was called';
 
 /** What a pipeline run needs besides the run context. */
 export interface PipelineDeps {
@@ -43,6 +27,8 @@ export interface PipelineDeps {
   coalesceMs: number;
 }
 
+type ProgressReason = NonNullable<TaskProgressData['reason']>;
+
 /**
  * Runs Architect → Coder → Reviewer → (Refiner → Reviewer)* → Documenter and emits the run's events:
  * task_started, a system_message naming the provider, the planned task_progress, then per chunk
@@ -50,62 +36,81 @@ export interface PipelineDeps {
  * Failures are thrown (the StreamManager turns them into task_error); after a cancel nothing more is emitted.
  */
 export async function runPipeline(ctx: RunContext, deps: PipelineDeps): Promise<void> {
-  const { provider, settings, now } = deps;
-  const { request } = ctx;
-  const context = request.context ?? {};
-  const startedAt = now();
-  const stageInput = { request, settings, provider };
-  const stages = resolveStageSettings(stageInput);
-  const budget = resolveBudget(request, settings);
-  const prices = resolveRunPricing({ provider, stages, settings, maxCost: budget.maxCost });
+  await new PipelineRun(ctx, deps).run();
+}
 
-  let current: StageRole | null = null;
-  const runDeadline = startDeadline(budget.maxSeconds, () => timeBudgetError(current, budget.maxSeconds));
-  const runSignal = AbortSignal.any([ctx.signal, runDeadline.signal]);
-  const tally = new RunTally();
-  const contextChars = Object.keys(context).length ? JSON.stringify(context, null, 2).length : 0;
-  const promptTokens = {} as Record<StageRole, number>;
-  for (const role of STAGE_ROLES) {
-    // Framing and section headings add a few hundred characters to every prompt.
-    promptTokens[role] = approxTokens(SYSTEM_PROMPTS[role].length + request.task.length + contextChars + 300);
+/** One run's state: the plan as it changes, the totals, and the estimator. */
+class PipelineRun {
+  private readonly request: TaskRequest;
+  private readonly context: Record<string, unknown>;
+  private readonly stages: Record<StageRole, StageSettings>;
+  private readonly budget: RunBudget;
+  private readonly prices: Record<StageRole, ModelPrice | null>;
+  private readonly estimator: RunEstimator;
+  private readonly tally = new RunTally();
+  private readonly startedAt: number;
+  private plan: ChunkSpec[] = planChunks();
+  private lastReview: Review | undefined;
+  /** The stage running now, for the time-budget error. */
+  private current: StageRole | null = null;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly deps: PipelineDeps,
+  ) {
+    const { provider, settings } = deps;
+    this.request = ctx.request;
+    this.context = ctx.request.context ?? {};
+    this.startedAt = deps.now();
+    this.stages = resolveStageSettings({ request: this.request, settings, provider });
+    this.budget = resolveBudget(this.request, settings);
+    this.prices = resolveRunPricing({ provider, stages: this.stages, settings, maxCost: this.budget.maxCost });
+    // With an unknown price the money spent is unknown from the start, not $0 until the first chunk.
+    if (STAGE_ROLES.some((role) => this.prices[role] === null)) this.tally.cost = null;
+    const contextChars = Object.keys(this.context).length ? JSON.stringify(this.context, null, 2).length : 0;
+    const promptTokens = {} as Record<StageRole, number>;
+    const maxTokens = {} as Record<StageRole, number>;
+    for (const role of STAGE_ROLES) {
+      // Framing and section headings add a few hundred characters to every prompt.
+      promptTokens[role] = approxTokens(SYSTEM_PROMPTS[role].length + this.request.task.length + contextChars + 300);
+      maxTokens[role] = this.stages[role].max_tokens;
+    }
+    this.estimator = new RunEstimator(promptTokens, maxTokens, expectedSpeed(provider, this.request.provider_options));
   }
-  const maxTokens = {} as Record<StageRole, number>;
-  for (const role of STAGE_ROLES) maxTokens[role] = stages[role].max_tokens;
-  const estimator = new RunEstimator(promptTokens, maxTokens, expectedSpeed(provider, request.provider_options));
-  // With an unknown price the money spent is unknown from the start, not $0 until the first chunk.
-  if (STAGE_ROLES.some((role) => prices[role] === null)) tally.cost = null;
-  let plan: ChunkSpec[] = planChunks();
-  let lastReview: Review | undefined;
 
-  const progress = (reason: NonNullable<TaskProgressData['reason']>) => {
-    const remaining = plan.slice(tally.chunksCompleted).map((c) => ({ ...c, price: prices[c.stage] }));
-    const estimate = estimator.estimate(remaining);
-    const elapsed = (now() - startedAt) / 1000;
-    const cost = tally.cost === null || estimate.cost === null ? null : tally.cost + estimate.cost;
-    return ctx.emit({
-      event: 'task_progress',
-      data: {
-        total_chunks: plan.length,
-        estimated_time: round(elapsed + estimate.seconds, 1),
-        estimated_cost: roundCost(cost),
-        chunks_completed: tally.chunksCompleted,
-        actual_cost: roundCost(tally.cost),
-        elapsed: round(elapsed, 3),
-        usage: { ...tally.usage },
-        reason,
-      },
-    });
-  };
+  async run(): Promise<void> {
+    const { ctx, budget } = this;
+    const deadline = startDeadline(budget.maxSeconds, () => timeBudgetError(this.current, budget.maxSeconds));
+    const signal = AbortSignal.any([ctx.signal, deadline.signal]);
+    try {
+      await this.start();
+      for (let index = 0; index < this.plan.length; index++) {
+        const chunk = this.plan[index]!;
+        this.current = chunk.stage;
+        if (signal.aborted) throw signal.reason;
+        if (budget.maxCost !== null && this.tally.cost !== null && this.tally.cost > budget.maxCost) {
+          throw costBudgetError(chunk.stage, this.tally.cost, budget.maxCost);
+        }
+        await this.runChunk(index, chunk, signal);
+      }
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      await this.complete();
+    } finally {
+      deadline.cancel();
+    }
+  }
 
-  try {
+  private async start(): Promise<void> {
+    const { ctx, request, deps } = this;
+    const { provider } = deps;
     await ctx.emit({
       event: 'task_started',
       data: {
         task: request.task,
-        context,
-        pipeline: toPlannedStages(plan, stages),
+        context: this.context,
+        pipeline: toPlannedStages(this.plan, this.stages),
         provider: provider.name,
-        model: resolveRunModel(stageInput),
+        model: resolveRunModel({ request, settings: deps.settings, provider }),
         simulated: provider.simulated,
         ...(provider.simulated ? { notice: SIMULATED_NOTICE } : {}),
       },
@@ -118,146 +123,144 @@ export async function runPipeline(ctx: RunContext, deps: PipelineDeps): Promise<
         level: provider.simulated && request.provider !== 'simulated' ? 'warn' : 'info',
       },
     });
-    await progress('plan');
+    await this.progress('plan');
+  }
 
-    for (let index = 0; index < plan.length; index++) {
-      const chunk = plan[index]!;
-      current = chunk.stage;
-      if (runSignal.aborted) throw runSignal.reason;
-      if (budget.maxCost !== null && tally.cost !== null && tally.cost > budget.maxCost) {
-        throw costBudgetError(chunk.stage, tally.cost, budget.maxCost);
-      }
-      const chunkNumber = index + 1;
-      const agent = AGENT_NAMES[chunk.stage];
-      const settingsForStage = stages[chunk.stage];
-      await ctx.emit({
-        event: 'chunk_started',
-        data: {
-          chunk_number: chunkNumber,
-          agent,
-          stage: chunk.stage,
-          description: describeChunk(chunk),
-          total_chunks: plan.length,
-          iteration: chunk.iteration,
-          model: settingsForStage.model,
-        },
-      });
-      const prompt = buildPrompt(chunk.stage, {
-        task: request.task,
-        context,
-        iteration: chunk.iteration,
-        ...(tally.outputs.architect === undefined ? {} : { design: tally.outputs.architect }),
-        ...(tally.code === undefined ? {} : { code: tally.code }),
-        ...(lastReview === undefined ? {} : { review: lastReview }),
-      });
-      const coalescer = new TokenCoalescer(
-        (tokens) => ctx.emit({ event: 'token_stream', data: { tokens, agent, chunk_number: chunkNumber, stage: chunk.stage } }),
-        deps.coalesceMs,
-      );
-      let outcome: Awaited<ReturnType<typeof streamStage>>;
-      try {
-        outcome = await streamStage({
-          provider,
-          stage: chunk.stage,
-          signal: runSignal,
-          stageSeconds: budget.stageSeconds,
-          now,
-          onText: (text) => coalescer.push(text),
-          request: {
-            model: settingsForStage.model,
-            system: prompt.system,
-            messages: prompt.messages,
-            temperature: settingsForStage.temperature,
-            max_tokens: settingsForStage.max_tokens,
-            stage: chunk.stage,
-            iteration: chunk.iteration,
-            task: request.task,
-          },
-        });
-      } catch (error) {
-        // A cancelled run's log is closed: write nothing more. Any other failure keeps the partial text.
-        if (ctx.signal.aborted) coalescer.discard();
-        else await coalescer.flush();
-        throw error;
-      }
-      await coalescer.flush();
-      const cost = costOf(outcome.usage, prices[chunk.stage]);
-      tally.add(chunk.stage, outcome.output, outcome.usage, cost, outcome.duration_ms);
-      estimator.record({ stage: chunk.stage, usage: outcome.usage, duration_ms: outcome.duration_ms });
-      await ctx.emit({
-        event: 'chunk_completed',
-        data: {
-          chunk_number: chunkNumber,
-          agent,
-          output: outcome.output,
-          stage: chunk.stage,
-          usage: outcome.usage,
-          cost: roundCost(cost),
-          duration_ms: Math.round(outcome.duration_ms),
-          iteration: chunk.iteration,
-        },
-      });
-
-      let reason: NonNullable<TaskProgressData['reason']> = 'chunk_completed';
-      if (chunk.stage === 'reviewer') {
-        lastReview = parseReview(outcome.output);
-        tally.lastScore = lastReview.code_quality_score;
-        const next = replanAfterReview(plan, index, lastReview.issues_found);
-        plan = next.plan;
-        if (next.change === 'round_added') reason = 'round_added';
-        const note = reviewNote(lastReview, chunk.iteration, next.change);
-        if (note) await ctx.emit({ event: 'system_message', data: note });
-      }
-      await progress(reason);
-    }
-
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const durationMs = now() - startedAt;
+  /** One chunk: chunk_started, the streamed tokens, chunk_completed, and the revised progress. */
+  private async runChunk(index: number, chunk: ChunkSpec, signal: AbortSignal): Promise<void> {
+    const { ctx, tally } = this;
+    const chunkNumber = index + 1;
+    const agent = AGENT_NAMES[chunk.stage];
+    const settings = this.stages[chunk.stage];
     await ctx.emit({
+      event: 'chunk_started',
+      data: {
+        chunk_number: chunkNumber,
+        agent,
+        stage: chunk.stage,
+        description: describeChunk(chunk),
+        total_chunks: this.plan.length,
+        iteration: chunk.iteration,
+        model: settings.model,
+      },
+    });
+    const coalescer = new TokenCoalescer(
+      (tokens) => ctx.emit({ event: 'token_stream', data: { tokens, agent, chunk_number: chunkNumber, stage: chunk.stage } }),
+      this.deps.coalesceMs,
+    );
+    const outcome = await this.stream(chunk, settings, signal, coalescer);
+    const cost = costOf(outcome.usage, this.prices[chunk.stage]);
+    tally.add(chunk.stage, outcome.output, outcome.usage, cost, outcome.duration_ms);
+    this.estimator.record({ stage: chunk.stage, usage: outcome.usage, duration_ms: outcome.duration_ms });
+    await ctx.emit({
+      event: 'chunk_completed',
+      data: {
+        chunk_number: chunkNumber,
+        agent,
+        output: outcome.output,
+        stage: chunk.stage,
+        usage: outcome.usage,
+        cost: roundCost(cost),
+        duration_ms: Math.round(outcome.duration_ms),
+        iteration: chunk.iteration,
+      },
+    });
+    let reason: ProgressReason = 'chunk_completed';
+    if (chunk.stage === 'reviewer') {
+      const review = parseReview(outcome.output);
+      this.lastReview = review;
+      tally.lastScore = review.code_quality_score;
+      const next = replanAfterReview(this.plan, index, review.issues_found);
+      this.plan = next.plan;
+      if (next.change === 'round_added') reason = 'round_added';
+      const note = reviewNote(review, chunk.iteration, next.change);
+      if (note) await ctx.emit({ event: 'system_message', data: note });
+    }
+    await this.progress(reason);
+  }
+
+  /** Streams the chunk's stage through the coalescer; all text is in the log before this returns or throws. */
+  private async stream(
+    chunk: ChunkSpec,
+    settings: StageSettings,
+    signal: AbortSignal,
+    coalescer: TokenCoalescer,
+  ): Promise<StageOutcome> {
+    const { request, tally } = this;
+    const prompt = buildPrompt(chunk.stage, {
+      task: request.task,
+      context: this.context,
+      iteration: chunk.iteration,
+      ...(tally.outputs.architect === undefined ? {} : { design: tally.outputs.architect }),
+      ...(tally.code === undefined ? {} : { code: tally.code }),
+      ...(this.lastReview === undefined ? {} : { review: this.lastReview }),
+    });
+    let outcome: StageOutcome;
+    try {
+      outcome = await streamStage({
+        provider: this.deps.provider,
+        stage: chunk.stage,
+        signal,
+        stageSeconds: this.budget.stageSeconds,
+        now: this.deps.now,
+        onText: (text) => coalescer.push(text),
+        request: {
+          model: settings.model,
+          system: prompt.system,
+          messages: prompt.messages,
+          temperature: settings.temperature,
+          max_tokens: settings.max_tokens,
+          stage: chunk.stage,
+          iteration: chunk.iteration,
+          task: request.task,
+        },
+      });
+    } catch (error) {
+      // A cancelled run's log is closed: write nothing more. Any other failure keeps the partial text.
+      if (this.ctx.signal.aborted) coalescer.discard();
+      else await coalescer.flush();
+      throw error;
+    }
+    await coalescer.flush();
+    return outcome;
+  }
+
+  /** task_progress with the estimate for the whole run: what was spent plus what the rest should take. */
+  private progress(reason: ProgressReason): Promise<void> {
+    const { tally } = this;
+    const remaining = this.plan.slice(tally.chunksCompleted).map((c) => ({ ...c, price: this.prices[c.stage] }));
+    const estimate = this.estimator.estimate(remaining);
+    const elapsed = (this.deps.now() - this.startedAt) / 1000;
+    const cost = tally.cost === null || estimate.cost === null ? null : tally.cost + estimate.cost;
+    return this.ctx.emit({
+      event: 'task_progress',
+      data: {
+        total_chunks: this.plan.length,
+        estimated_time: round(elapsed + estimate.seconds, 1),
+        estimated_cost: roundCost(cost),
+        chunks_completed: tally.chunksCompleted,
+        actual_cost: roundCost(tally.cost),
+        elapsed: round(elapsed, 3),
+        usage: { ...tally.usage },
+        reason,
+      },
+    });
+  }
+
+  private complete(): Promise<void> {
+    const { tally } = this;
+    const durationMs = this.deps.now() - this.startedAt;
+    return this.ctx.emit({
       event: 'task_completed',
       data: {
         result: tally.code ?? '',
-        metrics: tally.metrics(plan.length, durationMs),
+        metrics: tally.metrics(this.plan.length, durationMs),
         outputs: { ...tally.outputs },
         usage: { ...tally.usage },
         cost: roundCost(tally.cost),
         duration_ms: Math.round(durationMs),
       },
     });
-  } finally {
-    runDeadline.cancel();
   }
 }
 
-function providerMessage(provider: LlmProvider, reason: string): string {
-  const where = provider.baseUrl ? ` at ${provider.baseUrl}` : '';
-  const label = provider.simulated ? ` (${SIMULATED_NOTICE})` : '';
-  return `Using provider ${provider.name}${where}${label}: ${reason}`;
-}
-
-/** Tells the user what a review decided when it changes the course of the run or cannot be read. */
-function reviewNote(review: Review, iteration: number, change: PlanChange): Omit<SystemMessageData, keyof EventEnvelope> | null {
-  const parts: string[] = [];
-  let level: SystemMessageData['level'] = 'info';
-  if (!review.parsed) {
-    parts.push('The review was not valid JSON, so it counts as finding issues.');
-    level = 'warn';
-  }
-  if (change === 'round_added') parts.push(`Review ${iteration} found issues: refine round ${iteration} added.`);
-  else if (change === 'round_dropped') {
-    parts.push(`Review ${iteration} found no critical issues: the planned refine round is skipped.`);
-  } else if (review.issues_found && iteration > MAX_REFINE_ROUNDS) {
-    parts.push(`Review ${iteration} still found issues after ${MAX_REFINE_ROUNDS} refine rounds: documenting the code as it stands.`);
-    level = 'warn';
-  }
-  return parts.length > 0 ? { message: parts.join(' '), level } : null;
-}
-
-/** Speed assumed before any stage ran: the simulated provider's configured rate, or a typical hosted model. */
-function expectedSpeed(provider: LlmProvider, options: Record<string, unknown> | undefined) {
-  if (provider.simulated) {
-    const tps = options?.tokens_per_second;
-    return { tokensPerSecond: typeof tps === 'number' && tps > 0 ? tps : Number.POSITIVE_INFINITY, latencySeconds: 0 };
-  }
-  return { tokensPerSecond: DEFAULT_TOKENS_PER_SECOND, latencySeconds: DEFAULT_LATENCY_SECONDS };
-}

@@ -1,0 +1,56 @@
+import type { EventEnvelope, SystemMessageData } from '../protocol/events.js';
+import { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions } from '../providers/simulated-options.js';
+import type { LlmProvider } from '../providers/types.js';
+import { DEFAULT_LATENCY_SECONDS, DEFAULT_TOKENS_PER_SECOND, type SpeedAssumption } from './estimates.js';
+import { MAX_REFINE_ROUNDS, type PlanChange } from './plan.js';
+import type { Review } from './review.js';
+
+/** The label the simulated provider carries wherever it is used. */
+export const SIMULATED_NOTICE = 'simulated — no model was called';
+
+/** The system_message that says which provider runs the task, where, and why it was picked. */
+export function providerMessage(provider: LlmProvider, reason: string): string {
+  const where = provider.baseUrl ? ` at ${provider.baseUrl}` : '';
+  const label = provider.simulated ? ` (${SIMULATED_NOTICE})` : '';
+  return `Using provider ${provider.name}${where}${label}: ${reason}`;
+}
+
+/**
+ * A system_message for a review that changes the course of the run (a round added or dropped, the round
+ * limit reached with issues left) or that could not be read; null when there is nothing to say.
+ */
+export function reviewNote(
+  review: Review,
+  iteration: number,
+  change: PlanChange,
+): Omit<SystemMessageData, keyof EventEnvelope> | null {
+  const parts: string[] = [];
+  let level: SystemMessageData['level'] = 'info';
+  if (!review.parsed) {
+    parts.push('The review was not valid JSON, so it counts as finding issues.');
+    level = 'warn';
+  }
+  if (change === 'round_added') parts.push(`Review ${iteration} found issues: refine round ${iteration} added.`);
+  else if (change === 'round_dropped') {
+    parts.push(`Review ${iteration} found no critical issues: the planned refine round is skipped.`);
+  } else if (review.issues_found && iteration > MAX_REFINE_ROUNDS) {
+    parts.push(`Review ${iteration} still found issues after ${MAX_REFINE_ROUNDS} refine rounds: documenting the code as it stands.`);
+    level = 'warn';
+  }
+  return parts.length > 0 ? { message: parts.join(' '), level } : null;
+}
+
+/**
+ * Speed assumed before any stage ran: the simulated provider's own pacing (its `tokens_per_second`, 0 =
+ * unthrottled), or a typical hosted model.
+ */
+export function expectedSpeed(provider: LlmProvider, options: Record<string, unknown> | undefined): SpeedAssumption {
+  if (!provider.simulated) return { tokensPerSecond: DEFAULT_TOKENS_PER_SECOND, latencySeconds: DEFAULT_LATENCY_SECONDS };
+  let tps = DEFAULT_SIMULATED_OPTIONS.tokens_per_second;
+  try {
+    tps = parseSimulatedOptions(options).tokens_per_second;
+  } catch {
+    // The provider already accepted these options when it was created; keep the default if they differ.
+  }
+  return { tokensPerSecond: tps > 0 ? tps : Number.POSITIVE_INFINITY, latencySeconds: 0 };
+}
