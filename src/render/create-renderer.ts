@@ -1,8 +1,11 @@
+import { createJsonRenderer } from './json-renderer.js';
+import { createPlainRenderer } from './plain-renderer.js';
+import { createTtyRenderer } from './tty-renderer.js';
 import type { ProgressMode, Renderer, RendererDeps } from './types.js';
 
 /**
- * Resolves `--progress auto`: `tty` when progress goes to an interactive terminal and not under CI, else `plain`.
- * `isTTY` is the progress stream's (stderr's).
+ * Resolves `--progress auto` like docker buildx: `tty` when progress goes to an interactive terminal (pass
+ * stderr's `isTTY`) and not under CI, else `plain`.
  */
 export function resolveProgressMode(
   requested: ProgressMode | 'auto',
@@ -13,7 +16,17 @@ export function resolveProgressMode(
   return context.isTTY && !ci && context.env.TERM !== 'dumb' ? 'tty' : 'plain';
 }
 
-/** Creates the renderer for `mode`; under GitHub Actions `plain` groups stages and writes a step summary. */
+/**
+ * Creates the renderer for `mode`. Under GitHub Actions (`GITHUB_ACTIONS=true`) plain output groups each stage
+ * and every mode appends a step summary to `$GITHUB_STEP_SUMMARY` when it finishes.
+ */
 export function createRenderer(mode: ProgressMode, deps: RendererDeps): Renderer {
-  throw new Error(`not implemented yet: ${mode} ${Object.keys(deps).length}`);
+  switch (mode) {
+    case 'tty':
+      return createTtyRenderer(deps);
+    case 'plain':
+      return createPlainRenderer(deps);
+    case 'json':
+      return createJsonRenderer(deps);
+  }
 }

@@ -7,6 +7,7 @@ import type {
   Usage,
 } from '../protocol/index.js';
 import { assertNever } from '../protocol/index.js';
+import { noticeText } from './notice-text.js';
 import type { RenderNotice } from './types.js';
 
 /** How much of the working agent's text the state keeps: more than any terminal shows, bounded memory. */
@@ -233,17 +234,18 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
     }
     case 'chunk_completed': {
       const d = event.data;
+      const rows = updateRow(next.rows, d.chunk_number, (row) => ({
+        ...row,
+        status: 'done',
+        durationMs: d.duration_ms,
+        usage: d.usage,
+        cost: d.cost,
+      }));
       return {
         ...next,
-        rows: updateRow(next.rows, d.chunk_number, (row) => ({
-          ...row,
-          status: 'done',
-          durationMs: d.duration_ms,
-          usage: d.usage,
-          cost: d.cost,
-        })),
+        rows,
         current: next.current === d.chunk_number ? null : next.current,
-        chunksCompleted: Math.max(next.chunksCompleted, next.rows.filter((r) => r.status === 'done').length + 1),
+        chunksCompleted: Math.max(next.chunksCompleted, rows.filter((r) => r.status === 'done').length),
         usage: {
           input_tokens: next.usage.input_tokens + d.usage.input_tokens,
           output_tokens: next.usage.output_tokens + d.usage.output_tokens,
@@ -304,14 +306,13 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
   }
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-}
-
 function reduceNotice(state: DashboardState, notice: RenderNotice): DashboardState {
+  const line = noticeText(notice);
   switch (notice.type) {
     case 'connecting':
-      return { ...state, connection: { level: 'info', text: `connecting to ${notice.url}` } };
+    case 'reconnecting':
+    case 'gave_up':
+      return { ...state, connection: line };
     case 'connected': {
       const next: DashboardState = {
         ...state,
@@ -319,39 +320,15 @@ function reduceNotice(state: DashboardState, notice: RenderNotice): DashboardSta
         connection: null,
         lost: state.lost + notice.lost,
       };
-      return notice.lost > 0
-        ? pushMessage(next, { level: 'warn', text: `${notice.lost} earlier events were no longer on the server` })
-        : next;
+      return line ? pushMessage(next, line) : next;
     }
-    case 'reconnecting':
-      return {
-        ...state,
-        connection: {
-          level: 'warn',
-          text: `connection lost (${notice.reason}); reconnecting in ${seconds(notice.delayMs)} (attempt ${notice.attempt}/${notice.maxAttempts})`,
-        },
-      };
     case 'reconnected':
-      return {
-        ...state,
-        reconnects: state.reconnects + 1,
-        lost: state.lost + notice.lost,
-        connection:
-          notice.lost > 0
-            ? { level: 'warn', text: `reconnected; ${notice.lost} events were no longer on the server and are missing` }
-            : { level: 'info', text: `reconnected; nothing was lost (resumed after event ${notice.lastSeq})` },
-      };
-    case 'gave_up':
-      return {
-        ...state,
-        connection: { level: 'error', text: `gave up reconnecting after ${notice.attempts} attempts: ${notice.reason}` },
-      };
-    case 'invalid_frame':
-      return pushMessage(state, { level: 'warn', text: `skipped a malformed event: ${notice.reason}` });
+      return { ...state, reconnects: state.reconnects + 1, lost: state.lost + notice.lost, connection: line };
     case 'cancelling':
       return { ...state, cancelling: true };
+    case 'invalid_frame':
     case 'message':
-      return pushMessage(state, { level: notice.level, text: notice.message });
+      return line ? pushMessage(state, line) : state;
     default:
       return assertNever(notice);
   }

@@ -1,6 +1,195 @@
+import { Chalk } from 'chalk';
+import { createLogUpdate } from 'log-update';
+import ora, { type Ora } from 'ora';
+import { colorLevel } from './color.js';
+import { renderDashboard, SPINNER_FRAME_MS } from './dashboard-layout.js';
+import { type DashboardState, initialDashboardState, reduceDashboard } from './dashboard-state.js';
+import { finishCommon } from './plain-renderer.js';
+import { sanitize } from './text.js';
+import type { FinishSummary, OutputStreamLike, Renderer, RendererDeps } from './types.js';
+
 /** The dashboard is redrawn at most this often, however fast tokens arrive. */
 export const MAX_REDRAWS_PER_SECOND = 25;
 /** Minimum time between two redraws. */
 export const REDRAW_INTERVAL_MS = Math.ceil(1000 / MAX_REDRAWS_PER_SECOND);
-/** The spinner and the elapsed time tick this often while an agent works. */
-export const SPINNER_INTERVAL_MS = 100;
+/** The spinner and the elapsed times tick this often while an agent works. */
+export const SPINNER_INTERVAL_MS = SPINNER_FRAME_MS;
+
+const FALLBACK_COLUMNS = 80;
+const FALLBACK_ROWS = 24;
+const HIDE_CURSOR = '\u001B[?25l';
+const SHOW_CURSOR = '\u001B[?25h';
+
+/** Test hook: how many frames were drawn. */
+export interface TtyRenderer extends Renderer {
+  readonly frames: number;
+}
+
+/**
+ * The live dashboard on stderr: an ora spinner while connecting and until the first token, then log-update
+ * frames of {@link renderDashboard}, throttled to {@link MAX_REDRAWS_PER_SECOND}. The final frame stays; the
+ * result follows on stdout (or where it was saved, on stderr).
+ */
+export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
+  const now = deps.now ?? Date.now;
+  const out = deps.stderr;
+  const width = () => positive(deps.columns?.() ?? out.columns, FALLBACK_COLUMNS);
+  const height = () => positive(deps.rows?.() ?? out.rows, FALLBACK_ROWS);
+  const color = colorLevel(out, deps.env) > 0;
+  // log-update reads the size from its stream on every frame: hand it ours, so injected sizes win.
+  const terminal: OutputStreamLike = {
+    write: (chunk) => out.write(chunk),
+    isTTY: out.isTTY,
+    get columns() {
+      return width();
+    },
+    get rows() {
+      return height();
+    },
+  };
+  // The cursor is hidden and shown here, on our stream: log-update's own handling would use process.stderr.
+  const draw = createLogUpdate(terminal as unknown as NodeJS.WritableStream, { showCursor: true });
+  let state: DashboardState = initialDashboardState();
+  let spinner: Ora | null = null;
+  let dashboard = false;
+  let cursorHidden = false;
+  let disposed = false;
+  let lastDrawAt = Number.NEGATIVE_INFINITY;
+  let pendingTimer: ReturnType<typeof setTimeout> | undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  let frames = 0;
+
+  const hideCursor = () => {
+    if (cursorHidden) return;
+    out.write(HIDE_CURSOR);
+    cursorHidden = true;
+  };
+  const showCursor = () => {
+    if (!cursorHidden) return;
+    out.write(SHOW_CURSOR);
+    cursorHidden = false;
+  };
+
+  const spinnerText = (): string => {
+    const line = state.connection ?? state.messages.at(-1);
+    if (line) return line.text;
+    const row = state.rows.find((r) => r.status === 'working');
+    if (row) return `${row.agent} is starting…`;
+    return state.task ? 'starting the run…' : 'connecting…';
+  };
+
+  const updateSpinner = () => {
+    if (disposed || dashboard) return;
+    hideCursor();
+    if (spinner === null) {
+      spinner = ora({
+        stream: terminal as unknown as NodeJS.WritableStream,
+        text: spinnerText(),
+        isEnabled: true,
+        hideCursor: false,
+        discardStdin: false,
+        color: 'cyan',
+      }).start();
+    } else spinner.text = spinnerText();
+  };
+
+  const drawNow = () => {
+    clearTimeout(pendingTimer);
+    pendingTimer = undefined;
+    lastDrawAt = now();
+    frames += 1;
+    // One line is left for the cursor under the frame, so the top line is never scrolled away.
+    draw(renderDashboard(state, { width: width(), height: height() - 1, color, now: lastDrawAt }));
+  };
+
+  const startDashboard = () => {
+    if (dashboard || disposed) return;
+    spinner?.stop();
+    spinner = null;
+    dashboard = true;
+    hideCursor();
+    ticker = setInterval(schedule, SPINNER_INTERVAL_MS);
+    ticker.unref();
+  };
+
+  /** Draws now if the last frame is old enough, else once when it is: many events, one frame. */
+  function schedule() {
+    if (disposed || !dashboard || pendingTimer !== undefined) return;
+    const wait = lastDrawAt + REDRAW_INTERVAL_MS - now();
+    if (wait <= 0) {
+      drawNow();
+      return;
+    }
+    pendingTimer = setTimeout(drawNow, wait);
+    pendingTimer.unref();
+  }
+
+  const update = () => {
+    if (state.firstOutputSeen) startDashboard();
+    if (dashboard) schedule();
+    else updateSpinner();
+  };
+
+  const stopTimers = () => {
+    clearInterval(ticker);
+    clearTimeout(pendingTimer);
+    ticker = undefined;
+    pendingTimer = undefined;
+  };
+
+  return {
+    mode: 'tty',
+    get frames() {
+      return frames;
+    },
+    event(event) {
+      if (disposed) return;
+      state = reduceDashboard(state, event);
+      update();
+    },
+    notice(notice) {
+      if (disposed) return;
+      state = reduceDashboard(state, notice);
+      update();
+    },
+    resize() {
+      if (disposed || !dashboard) return;
+      // Lines drawn at the old width have re-wrapped: erase them before drawing at the new size.
+      draw.clear();
+      drawNow();
+    },
+    async finish(summary: FinishSummary = {}) {
+      if (disposed) return;
+      stopTimers();
+      spinner?.stop();
+      spinner = null;
+      // The final screen stays in the scrollback, even when the run ended before its first token.
+      if (dashboard || state.rows.length > 0) {
+        dashboard = true;
+        drawNow();
+        draw.done();
+      }
+      showCursor();
+      disposed = true;
+      const paint = new Chalk({ level: color ? 1 : 0 });
+      const say = (level: 'info' | 'warn' | 'error', text: string) =>
+        out.write(`${level === 'error' ? paint.red(text) : level === 'warn' ? paint.yellow(text) : paint.dim(text)}\n`);
+      // The footer shows the error's first line; the whole message is worth reading once.
+      if (state.phase === 'failed' && state.error) say('error', sanitize(state.error.message));
+      await finishCommon(state, summary, deps, say);
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      stopTimers();
+      spinner?.stop();
+      spinner = null;
+      if (dashboard) draw.done();
+      showCursor();
+    },
+  };
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
+}

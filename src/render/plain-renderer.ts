@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
+import { Chalk } from 'chalk';
+import type { ChunkStartedData, CorchEvent } from '../protocol/index.js';
+import { colorLevel } from './color.js';
+import { type DashboardState, initialDashboardState, reduceDashboard } from './dashboard-state.js';
+import { formatCost, formatCount, formatDuration, stageLabel } from './format.js';
+import { escapeData, escapeProperty, isGitHubActions } from './github-commands.js';
+import { renderStepSummary } from './github-summary.js';
+import { noticeText } from './notice-text.js';
+import { sanitize } from './text.js';
+import type { FinishSummary, RenderNotice, Renderer, RendererDeps } from './types.js';
+
+/** A line with no newline yet is printed anyway past this length, so one endless line cannot hold the log back. */
+export const MAX_PENDING_LINE_CHARS = 4_000;
+
+/**
+ * Line-oriented output for logs and CI: progress and the agents' text on stderr, line-buffered; the result on
+ * stdout. No cursor movement; colour only as {@link colorLevel} allows. Under GitHub Actions each stage is a
+ * collapsible group and a summary is appended to `$GITHUB_STEP_SUMMARY`.
+ */
+export function createPlainRenderer(deps: RendererDeps): Renderer {
+  const c = new Chalk({ level: colorLevel(deps.stderr, deps.env) });
+  const github = isGitHubActions(deps.env);
+  let state: DashboardState = initialDashboardState();
+  let pending = '';
+  /** Set while agent text is printed inside a GitHub group with workflow commands paused. */
+  let stopToken: string | null = null;
+  let groupOpen = false;
+
+  const line = (text: string) => deps.stderr.write(`${text}\n`);
+  const say = (level: 'info' | 'warn' | 'error', text: string) => {
+    const styled = level === 'error' ? c.red(text) : level === 'warn' ? c.yellow(text) : c.dim(text);
+    line(`${c.dim('corch:')} ${styled}`);
+  };
+
+  const flushText = (all: boolean) => {
+    const text = sanitize(pending);
+    const cut = all ? text.length : text.lastIndexOf('\n') + 1;
+    if (cut > 0) deps.stderr.write(text.slice(0, cut).replace(/([^\n])$/, '$1\n'));
+    pending = text.slice(cut);
+    if (pending.length > MAX_PENDING_LINE_CHARS) {
+      line(pending);
+      pending = '';
+    }
+  };
+
+  const openGroup = (d: ChunkStartedData) => {
+    const title = `[${d.chunk_number}/${Math.max(d.total_chunks, state.totalChunks)}] ${stageLabel(d)}: ${d.description}`;
+    if (!github) {
+      line(c.cyan(`▶ ${sanitize(title)}`));
+      return;
+    }
+    line(`::group::${escapeData(sanitize(title))}`);
+    groupOpen = true;
+    // Model output is untrusted: a line like "::add-mask::" or "::endgroup::" in it must stay text.
+    stopToken = randomUUID();
+    line(`::stop-commands::${stopToken}`);
+  };
+
+  const closeGroup = () => {
+    if (stopToken !== null) line(`::${stopToken}::`);
+    stopToken = null;
+    if (groupOpen) line('::endgroup::');
+    groupOpen = false;
+  };
+
+  const onEvent = (event: CorchEvent) => {
+    const before = state;
+    state = reduceDashboard(state, event);
+    switch (event.event) {
+      case 'task_started': {
+        const d = event.data;
+        line(`${c.bold('corch')} ${sanitize(d.task)}`);
+        line(c.dim(`provider: ${d.provider}${d.model ? ` · ${d.model}` : ''} · stream ${d.stream_id}`));
+        if (d.simulated) line(c.yellow.bold(`[${d.notice ?? 'simulated — no model was called'}]`));
+        line(c.dim(`plan: ${d.pipeline.map((stage) => stageLabel(stage)).join(' → ')}`));
+        break;
+      }
+      case 'task_progress':
+        if (event.data.reason === 'plan' && before.estimatedTimeS === null) {
+          line(c.dim(`estimate: ~${formatDuration(event.data.estimated_time * 1000)} · ~${formatCost(event.data.estimated_cost)}`));
+        } else if (event.data.reason === 'round_added') {
+          line(c.dim(`plan: another review round added (${event.data.total_chunks} chunks)`));
+        }
+        break;
+      case 'chunk_started':
+        flushText(true);
+        closeGroup();
+        openGroup(event.data);
+        break;
+      case 'token_stream':
+        pending += event.data.tokens;
+        flushText(false);
+        break;
+      case 'chunk_completed': {
+        flushText(true);
+        closeGroup();
+        const d = event.data;
+        const tokens = formatCount(d.usage.input_tokens + d.usage.output_tokens);
+        line(
+          c.green(`✔ [${d.chunk_number}/${state.totalChunks}] ${stageLabel(d)} done in ${formatDuration(d.duration_ms)} · ${tokens} tokens · ${formatCost(d.cost)}`),
+        );
+        break;
+      }
+      case 'task_completed': {
+        flushText(true);
+        closeGroup();
+        const d = event.data;
+        const tokens = formatCount(d.usage.input_tokens + d.usage.output_tokens);
+        line(c.green.bold(`✔ completed in ${formatDuration(d.duration_ms)} · ${d.metrics.chunks_completed} chunks · ${tokens} tokens · ${formatCost(d.cost)}`));
+        break;
+      }
+      case 'task_error': {
+        flushText(true);
+        closeGroup();
+        const d = event.data;
+        const where = d.stage ? ` in ${d.stage}` : '';
+        if (d.code === 'E_CANCELLED') line(c.yellow(`✖ cancelled${where}: ${sanitize(d.error)}`));
+        else line(c.red(`✖ failed (${d.code})${where}: ${sanitize(d.error)}`));
+        if (github && d.code !== 'E_CANCELLED') line(`::error title=${escapeProperty(`corch run failed (${d.code})`)}::${escapeData(sanitize(d.error))}`);
+        break;
+      }
+      case 'system_message':
+        say(event.data.level, sanitize(event.data.message));
+        break;
+      case 'heartbeat':
+        break;
+    }
+  };
+
+  return {
+    mode: 'plain',
+    event: onEvent,
+    notice(notice: RenderNotice) {
+      state = reduceDashboard(state, notice);
+      const text = noticeText(notice);
+      if (text) say(text.level, text.text);
+    },
+    resize() {},
+    async finish(summary: FinishSummary = {}) {
+      flushText(true);
+      closeGroup();
+      await finishCommon(state, summary, deps, say);
+    },
+    dispose() {
+      flushText(true);
+      closeGroup();
+    },
+  };
+}
+
+/** The end of a plain or json run: where files went, the result on stdout, and the GitHub step summary. */
+export async function finishCommon(
+  state: DashboardState,
+  summary: FinishSummary,
+  deps: RendererDeps,
+  say: (level: 'info' | 'warn' | 'error', text: string) => void,
+  printResult = true,
+): Promise<void> {
+  if (summary.interrupted) say('error', summary.interrupted);
+  if (summary.eventsPath) say('info', `events saved to ${summary.eventsPath}`);
+  if (summary.outputPath) say('info', `result saved to ${summary.outputPath}`);
+  else if (printResult && state.completed) {
+    const result = deps.stdout.isTTY ? sanitize(state.completed.result) : state.completed.result;
+    deps.stdout.write(result.endsWith('\n') ? result : `${result}\n`);
+  }
+  await appendStepSummary(state, deps, say);
+}
+
+async function appendStepSummary(
+  state: DashboardState,
+  deps: RendererDeps,
+  say: (level: 'info' | 'warn' | 'error', text: string) => void,
+): Promise<void> {
+  const path = deps.env.GITHUB_STEP_SUMMARY;
+  if (!isGitHubActions(deps.env) || !path) return;
+  try {
+    await appendFile(path, renderStepSummary(state), 'utf8');
+  } catch (error) {
+    // The run itself succeeded or failed on its own terms; a summary that cannot be written is only a warning.
+    say('warn', `cannot append to GITHUB_STEP_SUMMARY (${path}): ${(error as Error).message}`);
+  }
+}
+
