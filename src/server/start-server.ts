@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../streams/clock.js';
 import type { Runner } from '../streams/run-function.js';
@@ -66,6 +66,8 @@ export interface RunningServer {
   url: string;
   port: number;
   manager: StreamManager;
+  /** The underlying node:http server (for metrics and tests; do not close it directly). */
+  httpServer: Server;
   /**
    * Stops accepting connections, cancels running runs (`task_error` `E_SHUTDOWN`), lets subscribers
    * receive that, then closes every connection. Resolves within a few seconds; safe to call twice.
@@ -151,6 +153,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     manager,
+    httpServer: server,
     close: () => {
       closing ??= shutdown();
       return closing;
