@@ -8,11 +8,19 @@ import type { Review } from './review.js';
 /** The label the simulated provider carries wherever it is used. */
 export const SIMULATED_NOTICE = 'simulated — no model was called';
 
-/** The system_message that says which provider runs the task, where, and why it was picked. */
+/**
+ * The system_message that says which provider runs the task, why it was picked, and where requests go.
+ * The resolver's reason usually names the provider already ("using openai: OPENAI_API_KEY is set"); the
+ * name and the simulated label are added only when it does not, so nothing is said twice.
+ */
 export function providerMessage(provider: LlmProvider, reason: string): string {
-  const where = provider.baseUrl ? ` at ${provider.baseUrl}` : '';
-  const label = provider.simulated ? ` (${SIMULATED_NOTICE})` : '';
-  return `Using provider ${provider.name}${where}${label}: ${reason}`;
+  let text = reason.trim();
+  if (!text.toLowerCase().includes(provider.name)) text = `provider ${provider.name}: ${text}`;
+  if (provider.simulated && !text.includes(SIMULATED_NOTICE)) text += ` (${SIMULATED_NOTICE})`;
+  text = text.charAt(0).toUpperCase() + text.slice(1);
+  if (!/[.!?]$/.test(text)) text += '.';
+  if (provider.baseUrl) text += ` Requests go to ${provider.baseUrl}.`;
+  return text;
 }
 
 /**

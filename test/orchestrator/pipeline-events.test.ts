@@ -121,7 +121,7 @@ describe('pipeline event sequence', () => {
       '6:documenter#0:gpt-4o',
     ]);
     expect(ofType(events, 'system_message')[0]).toEqual({
-      message: 'Using provider openai at http://127.0.0.1:1/v1: picked by the test',
+      message: 'Provider openai: picked by the test. Requests go to http://127.0.0.1:1/v1.',
       level: 'info',
     });
     expect(provider.requests.map((r) => [r.stage, r.model, r.temperature, r.max_tokens])).toEqual([

@@ -65,7 +65,7 @@ describe('with the simulated provider', () => {
     expect(ofType(events, 'task_started')[0]).toMatchObject({ provider: 'simulated', model: 'simulated', simulated: true, notice: SIMULATED_NOTICE });
     // Not asked for by name: the fallback is worth a warning.
     expect(ofType(events, 'system_message')[0]).toEqual({
-      message: `Using provider simulated (${SIMULATED_NOTICE}): picked by the test`,
+      message: `Provider simulated: picked by the test (${SIMULATED_NOTICE}).`,
       level: 'warn',
     });
   });

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { type Review, parseReview } from '../../src/orchestrator/review.js';
+import { expectedSpeed, providerMessage, reviewNote, SIMULATED_NOTICE } from '../../src/orchestrator/run-messages.js';
+import type { LlmProvider } from '../../src/providers/types.js';
+
+const simulated: LlmProvider = {
+  name: 'simulated',
+  defaultModel: 'simulated',
+  simulated: true,
+  baseUrl: null,
+  stream: () => {
+    throw new Error('not called');
+  },
+};
+const openai: LlmProvider = { ...simulated, name: 'openai', simulated: false, baseUrl: 'https://api.openai.com/v1' };
+
+describe('providerMessage', () => {
+  it('keeps a reason that names the provider, and adds where requests go', () => {
+    expect(providerMessage(openai, 'using openai: OPENAI_API_KEY is set')).toBe(
+      'Using openai: OPENAI_API_KEY is set. Requests go to https://api.openai.com/v1.',
+    );
+    expect(providerMessage(simulated, `using ${SIMULATED_NOTICE}: no provider configured`)).toBe(
+      `Using ${SIMULATED_NOTICE}: no provider configured.`,
+    );
+  });
+
+  it('names the provider and labels the simulated one when the reason does not', () => {
+    expect(providerMessage(simulated, 'fallback')).toBe(`Provider simulated: fallback (${SIMULATED_NOTICE}).`);
+  });
+});
+
+describe('reviewNote', () => {
+  const clean: Review = parseReview('{"issues_found": false, "critical_issues": []}');
+  const issues: Review = parseReview('{"issues_found": true, "critical_issues": ["bug"]}');
+  const garbage: Review = parseReview('nice code');
+
+  it('says when a round is added or dropped, and when the round limit leaves issues open', () => {
+    expect(reviewNote(issues, 2, 'round_added')).toEqual({ message: 'Review 2 found issues: refine round 2 added.', level: 'info' });
+    expect(reviewNote(clean, 1, 'round_dropped')?.message).toContain('skipped');
+    expect(reviewNote(issues, 4, null)).toMatchObject({ level: 'warn' });
+    expect(reviewNote(issues, 1, null)).toBeNull();
+    expect(reviewNote(clean, 2, null)).toBeNull();
+  });
+
+  it('warns about an unreadable review', () => {
+    expect(reviewNote(garbage, 1, null)).toEqual({ message: 'The review was not valid JSON, so it counts as finding issues.', level: 'warn' });
+  });
+});
+
+describe('expectedSpeed', () => {
+  it('uses the simulated pacing, its default, or a hosted-model guess', () => {
+    expect(expectedSpeed(simulated, { tokens_per_second: 50 })).toEqual({ tokensPerSecond: 50, latencySeconds: 0 });
+    expect(expectedSpeed(simulated, { tokens_per_second: '0' })).toEqual({ tokensPerSecond: Number.POSITIVE_INFINITY, latencySeconds: 0 });
+    expect(expectedSpeed(simulated, undefined).tokensPerSecond).toBe(200);
+    expect(expectedSpeed(openai, { tokens_per_second: 50 })).toEqual({ tokensPerSecond: 40, latencySeconds: 1 });
+  });
+});
