@@ -40,6 +40,11 @@ export class TmuxTerminal {
     this.tmux('send-keys', '-t', this.session, ...keys);
   }
 
+  /** Whether the terminal shows its cursor (a program that hid it must show it again on exit). */
+  cursorVisible(): boolean {
+    return this.tmux('display-message', '-p', '-t', this.session, '#{cursor_flag}').trim() === '1';
+  }
+
   resize(columns: number, rows: number): void {
     this.tmux('resize-window', '-t', this.session, '-x', String(columns), '-y', String(rows));
   }

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamState } from '../../src/protocol/stream-state.js';
+import { cliEnv, corchBin, hasCommand, killAll, startServeProcess, tempDir } from './helpers.js';
+import { shellQuote, TmuxTerminal } from './tmux.js';
+
+// The dashboard in a real terminal: tmux gives the CLI a pty of a known size, and `capture-pane` reads
+// the screen as a user would see it (escape codes already interpreted).
+const tmuxMissing = !hasCommand('tmux');
+if (tmuxMissing) console.warn('tty e2e skipped: tmux is not installed (CI installs it; apt-get install tmux)');
+
+let tmp: ReturnType<typeof tempDir>;
+const terminals: TmuxTerminal[] = [];
+beforeAll(() => {
+  tmp = tempDir('corch-e2e-tty-');
+});
+afterEach(() => {
+  for (const t of terminals.splice(0)) t.close();
+  killAll();
+});
+afterAll(() => tmp.remove());
+
+/** The environment inside the terminal: no CI, so `--progress auto` must pick the dashboard. */
+function ttyEnv(): Record<string, string> {
+  return cliEnv(tmp.dir, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+}
+
+function terminal(): TmuxTerminal {
+  const t = new TmuxTerminal(100, 30);
+  terminals.push(t);
+  return t;
+}
+
+const corch = (args: string[]): string => [shellQuote(process.execPath), shellQuote(corchBin()), ...args.map(shellQuote)].join(' ');
+
+/** The final dashboard: the screen without the shell's `[exit N]` line and trailing blank lines. */
+function dashboardOf(screen: string): string {
+  return screen
+    .replace(/\[exit \d+\][\s\S]*$/, '')
+    .replace(/\s+$/, '');
+}
+
+describe.skipIf(tmuxMissing)('the tty dashboard in a real terminal', () => {
+  it('shows stage rows updating, then the final screen; replay ends on the same screen', async () => {
+    const t = terminal();
+    const args = ['run', 'a CSV parser', '--provider', 'simulated', '--provider-option', 'tokens_per_second=400', '--events', 'e.ndjson', '--output', 'o.md'];
+    t.start(`cd ${shellQuote(tmp.dir)} && ${corch(args)}`, ttyEnv());
+
+    // While it runs: the Architect works while the later stages wait, then it is done and the Coder works.
+    const early = await t.waitFor(/Architect/);
+    expect(early).toMatch(/Coder/);
+    const later = await t.waitFor(/✔ Architect[\s\S]*Coder/);
+    expect(later).not.toMatch(/\[exit/);
+    const final = await t.waitFor(/\[exit \d+\]/);
+    expect(final).toContain('[exit 0]');
+    expect(final).toMatch(/✔ done in/);
+    expect(final).toMatch(/✔ Documenter/);
+    expect(final).toContain('o.md');
+    expect(t.cursorVisible()).toBe(true);
+
+    // The same log, replayed in a terminal of the same size, ends on the same dashboard.
+    const r = terminal();
+    r.start(`cd ${shellQuote(tmp.dir)} && ${corch(['replay', 'e.ndjson', '--progress', 'tty'])}`, ttyEnv());
+    const replayed = await r.waitFor(/\[exit \d+\]/);
+    expect(replayed).toContain('[exit 0]');
+    const lines = (s: string) => dashboardOf(s).split('\n');
+    // The run's screen names the files it saved below the dashboard; compare the dashboard itself.
+    const runDashboard = lines(final).slice(0, lines(final).findIndex((l) => /✔ done in/.test(l)) + 1);
+    const replayDashboard = lines(replayed).slice(0, lines(replayed).findIndex((l) => /✔ done in/.test(l)) + 1);
+    expect(replayDashboard).toEqual(runDashboard);
+    expect(readFileSync(join(tmp.dir, 'e.ndjson'), 'utf8')).toContain('task_completed');
+  });
+
+  it('Ctrl-C cancels the run on the server, exits 3 and leaves the cursor visible', async () => {
+    const { url } = await startServeProcess(cliEnv(tmp.dir));
+    const t = terminal();
+    const args = ['run', 'a CSV parser', '--base-url', url, '--provider', 'simulated', '--provider-option', 'fail_stage=coder', '--provider-option', 'fail_mode=hang'];
+    t.start(corch(args), ttyEnv());
+    await t.waitFor(/Coder/);
+    await t.waitFor(/Ctrl-C to cancel/);
+    t.keys('C-c');
+    const final = await t.waitFor(/\[exit \d+\]/, 10_000);
+    expect(final).toContain('[exit 3]');
+    expect(t.cursorVisible()).toBe(true);
+
+    const streams = (await fetch(`${url}/api/streams`).then((res) => res.json())) as StreamState[] | { streams: StreamState[] };
+    const list = Array.isArray(streams) ? streams : streams.streams;
+    expect(list[0]?.status).toBe('cancelled');
+  });
+});
