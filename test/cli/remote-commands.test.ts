@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { runMain } from '../../src/cli/program.js';
+import { createRunner } from '../../src/orchestrator/index.js';
+import type { StreamState } from '../../src/protocol/stream-state.js';
+import { type RunningServer, startServer } from '../../src/server/index.js';
+import { fakeIo } from './fake-io.js';
+
+// A real server on port 0 with the real orchestrator and the simulated provider, held open by a stage
+// that hangs, so status and cancel see a running stream.
+let server: RunningServer;
+let dir: string;
+const KEY = 'test-key-0123456789';
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'corch-remote-'));
+  server = await startServer({ port: 0, apiKey: KEY, runner: createRunner({ env: {}, settings: { provider: 'simulated' } }) });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const corch = async (argv: string[], env: Record<string, string> = {}) => {
+  const io = fakeIo(argv, { CORCH_CONFIG_DIR: dir, CORCH_BASE_URL: server.url, CORCH_API_KEY: KEY, ...env });
+  const code = await runMain(io);
+  return { code, out: io.stdout.text, err: io.stderr.text };
+};
+
+const hangingRun = ['--provider', 'simulated', '--provider-option', 'fail_stage=coder', '--provider-option', 'fail_mode=hang'];
+
+async function waitFor(id: string, status: string): Promise<StreamState> {
+  for (let i = 0; i < 100; i++) {
+    const r = await corch(['status', id, '--json']);
+    const state = JSON.parse(r.out) as StreamState;
+    if (state.status === status) return state;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  throw new Error(`stream ${id} never became ${status}`);
+}
+
+describe('run --detach, status, cancel against a server', () => {
+  it('detach prints only the stream id on stdout; status and cancel follow it', async () => {
+    const started = await corch(['run', 'a CSV parser', '--detach', ...hangingRun]);
+    expect(started.code).toBe(EXIT.OK);
+    const id = started.out.trim();
+    expect(id).toMatch(/^\S+$/);
+    expect(started.err).toContain(`corch attach ${id}`);
+
+    await waitFor(id, 'running');
+    const human = await corch(['status', id]);
+    expect(human.code).toBe(EXIT.OK);
+    expect(human.out).toMatch(new RegExp(`^stream {4}${id}\\ntask {6}a CSV parser\\nstatus {4}running`));
+
+    const cancelled = await corch(['cancel', id]);
+    expect(cancelled).toMatchObject({ code: EXIT.OK, out: '' });
+    expect(cancelled.err).toBe(`${id} cancelled\n`);
+    expect((await waitFor(id, 'cancelled')).error_message).toBeTruthy();
+
+    const again = await corch(['cancel', id]);
+    expect(again.err).toBe(`${id} had already ended: cancelled\n`);
+  });
+
+  it('flags win over the environment, which wins over config', async () => {
+    await corch(['config', 'set', 'baseUrl', 'http://127.0.0.1:9']);
+    // env (a live server) beats config (a dead port)
+    const viaEnv = await corch(['run', 'x', '--detach', ...hangingRun]);
+    expect(viaEnv.code).toBe(EXIT.OK);
+    await corch(['cancel', viaEnv.out.trim()]);
+    // the flag (a dead port) beats env
+    const viaFlag = await corch(['status', 'abc', '--base-url', 'http://127.0.0.1:9']);
+    expect(viaFlag.code).toBe(EXIT.UNREACHABLE);
+    expect(viaFlag.err).toMatch(/^corch: cannot reach the corch server at http:\/\/127\.0\.0\.1:9/);
+    expect(viaFlag.err.trim().split('\n')).toHaveLength(1);
+    await corch(['config', 'unset', 'baseUrl']);
+  });
+
+  it('a wrong key exits 4 with one line saying what to do', async () => {
+    const r = await corch(['status', 'abc'], { CORCH_API_KEY: 'wrong' });
+    expect(r.code).toBe(EXIT.UNREACHABLE);
+    expect(r.err).toMatch(/^corch: .*401.*--api-key/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('an unknown stream is reported in one line', async () => {
+    const r = await corch(['status', 'no-such-stream']);
+    expect(r.code).toBe(EXIT.RUN_FAILED);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a request the server refuses (bad provider option) is a usage error', async () => {
+    const r = await corch(['run', 'x', '--detach', '--provider', 'simulated', '--provider-option', 'warp=9']);
+    expect(r.code).toBe(EXIT.USAGE);
+    expect(r.err).toMatch(/^corch: .*warp/);
+  });
+});
