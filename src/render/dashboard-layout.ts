@@ -57,6 +57,8 @@ function pack(parts: string[], width: number): string[] {
 function headerLines(state: DashboardState, width: number, c: ChalkInstance, now: number): string[] {
   const task = state.task === null ? 'connecting…' : firstLine(state.task);
   const lines = [`${c.bold('corch')} ${truncate(task, Math.max(0, width - 6))}`];
+  // Right under the task, and kept when the header shrinks: a simulated run is not a model's work.
+  if (state.simulated) lines.push(c.yellow.bold(truncate(`[${state.providerNotice ?? 'simulated — no model was called'}]`, width)));
   const parts: string[] = [];
   if (state.provider !== null) parts.push(state.model ? `${state.provider} · ${state.model}` : state.provider);
   const elapsed = elapsedMs(state, now);
@@ -68,8 +70,6 @@ function headerLines(state: DashboardState, width: number, c: ChalkInstance, now
     parts.push(`${formatCost(state.actualCost)}${estimate}`);
   } else if (state.provider !== null) parts.push('cost n/a');
   for (const line of pack(parts, width)) lines.push(c.dim(line));
-  // The label must never be missed: a simulated run is not a model's work.
-  if (state.simulated) lines.push(c.yellow.bold(truncate(`[${state.providerNotice ?? 'simulated — no model was called'}]`, width)));
   return lines;
 }
 
@@ -202,7 +202,7 @@ export function renderDashboard(state: DashboardState, options: LayoutOptions): 
   const bottom = [progressLine(state, width, c), footerLine(state, width, c, options.now)];
   // On very short terminals the details go first, then the header shrinks to the task line.
   if (header.length + status.length + bottom.length > height) status = status.slice(0, 1);
-  if (header.length + status.length + bottom.length > height) header = header.slice(0, 1);
+  if (header.length + status.length + bottom.length > height) header = header.slice(0, state.simulated ? 2 : 1);
   const fixed = header.length + status.length + bottom.length;
   const rows = rowLines(state, width, height - fixed, c, options.now);
   const pane = isFinished(state) ? [] : paneLines(state, width, height - fixed - rows.length, c);

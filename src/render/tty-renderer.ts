@@ -37,8 +37,21 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
   const height = () => positive(deps.rows?.() ?? out.rows, FALLBACK_ROWS);
   const color = colorLevel(out, deps.env) > 0;
   // log-update reads the size from its stream on every frame: hand it ours, so injected sizes win.
-  const terminal: OutputStreamLike = {
-    write: (chunk) => out.write(chunk),
+  // ora also moves the cursor through the stream's readline methods; they are plain escape sequences.
+  const terminal: OutputStreamLike & Record<string, unknown> = {
+    // Always "written": backpressure on a terminal is not ours to manage, and ora would wait for 'drain'.
+    write: (chunk: string) => {
+      out.write(chunk);
+      return true;
+    },
+    cursorTo: (x: number) => terminal.write(`\u001B[${Math.max(0, x) + 1}G`),
+    moveCursor: (dx: number, dy: number) =>
+      terminal.write(
+        (dx < 0 ? `\u001B[${-dx}D` : dx > 0 ? `\u001B[${dx}C` : '') + (dy < 0 ? `\u001B[${-dy}A` : dy > 0 ? `\u001B[${dy}B` : ''),
+      ),
+    clearLine: (dir: number) => terminal.write(dir === 1 ? '\u001B[0K' : dir === -1 ? '\u001B[1K' : '\u001B[2K'),
+    once: () => terminal,
+    removeListener: () => terminal,
     isTTY: out.isTTY,
     get columns() {
       return width();
