@@ -1,5 +1,6 @@
 import { CorchError, isCorchError } from '../protocol/errors.js';
 import type { TaskRequest } from '../protocol/task-request.js';
+import { resolveProvider } from '../providers/resolve.js';
 import type { LlmProvider, ProviderName } from '../providers/types.js';
 import type { Runner } from '../streams/run-function.js';
 import { resolveBudget } from './budgets.js';
@@ -34,7 +35,7 @@ export interface RunnerOptions {
   settings?: ServerSettings;
   /** Injected for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
-  /** Provider resolution; injected in tests. */
+  /** Provider resolution; defaults to `resolveProvider` from `src/providers/resolve.ts`. Injected in tests. */
   resolveProvider?: ResolveProvider;
   /** Monotonic clock in milliseconds, for durations, elapsed time and speed; defaults to `performance.now`. */
   now?: () => number;
@@ -47,7 +48,7 @@ export interface RunnerOptions {
  * 400 through E_INVALID_REQUEST), `run` executes the pipeline and emits its events.
  */
 export function createRunner(options: RunnerOptions): Runner {
-  const resolve = options.resolveProvider ?? defaultResolveProvider;
+  const resolve: ResolveProvider = options.resolveProvider ?? resolveProvider;
   const now = options.now ?? (() => performance.now());
   const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
   // prepare() already created the provider; the run of the same request reuses it instead of resolving
@@ -105,6 +106,3 @@ function asInvalidRequest(error: unknown): unknown {
   return new CorchError('E_INVALID_REQUEST', error.message, { cause: error, status: 400, details: error.details });
 }
 
-const defaultResolveProvider: ResolveProvider = async () => {
-  throw new CorchError('E_INTERNAL', 'No provider resolver is configured.');
-};
