@@ -61,7 +61,7 @@ function keyFor(name: ProviderName, opts: CreateProviderOptions): { key: string 
   const fromEnv = envValue(opts.env, variable);
   if (fromEnv !== undefined) return { key: fromEnv, hint: variable ?? null };
   const fromConfig = opts.settings?.providers?.[name]?.api_key?.trim();
-  if (fromConfig) return { key: fromConfig, hint: `providers.${name}.api_key in the config` };
+  if (fromConfig) return { key: fromConfig, hint: `providers.${name}.apiKey in the config` };
   return { key: null, hint: variable ?? null };
 }
 
@@ -93,7 +93,7 @@ export function createProvider(name: string, opts: CreateProviderOptions): LlmPr
   if (key === null && name !== 'ollama' && baseUrl === DEFAULT_BASE_URLS[name]) {
     throw new CorchError(
       'E_PROVIDER_AUTH',
-      `the ${name} provider needs an API key for ${baseUrl}: set ${KEY_ENV[name]} (or providers.${name}.api_key in the config)`,
+      `the ${name} provider needs an API key for ${baseUrl}: set ${KEY_ENV[name]} (or providers.${name}.apiKey in the config)`,
       { details: { provider: name, key_variable: KEY_ENV[name] ?? null, url: baseUrl } },
     );
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CorchError } from '../../src/protocol/errors.js';
+import type { CorchError } from '../../src/protocol/errors.js';
 import { createProvider, ollamaRoot, resolveProvider } from '../../src/providers/index.js';
 import { collect } from './helpers/collect.js';
 import { fixture, type ReplayServer, type ScriptedResponse, startReplayServer } from './helpers/replay-server.js';
