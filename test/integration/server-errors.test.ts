@@ -186,7 +186,8 @@ describe('401 with an API key configured', () => {
     const server = await serve({ apiKey: KEY, runner: new ScriptedRunner({ pace: 'manual' }) });
     const created = await createStream(server, { task: 't' }, { authorization: `Bearer ${KEY}` });
     for (const [method, path] of routes(created.stream_id)) {
-      for (const headers of [{}, { authorization: 'Bearer wrong' }, { 'x-api-key': `${KEY}x` }, { authorization: KEY }]) {
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { 'x-api-key': `${KEY}x` }, { authorization: KEY }];
+      for (const headers of attempts) {
         const reply = await call(server, method, path, { headers, body: method === 'POST' ? '{"task":"t"}' : null });
         expect(reply, `${method} ${path} ${JSON.stringify(headers)}`).toMatchObject({ status: 401, code: 'E_UNAUTHORIZED' });
         expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="corch"');
@@ -197,7 +198,8 @@ describe('401 with an API key configured', () => {
 
   it('accepts the key as a Bearer token or as X-API-Key on every route', async () => {
     const server = await serve({ apiKey: KEY, runner: new ScriptedRunner({ pace: 'manual' }) });
-    for (const headers of [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }]) {
+    const ways: Record<string, string>[] = [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }];
+    for (const headers of ways) {
       const created = await createStream(server, { task: 't' }, headers);
       const status = await fetch(server.url + created.status_url, { headers });
       expect(status.status).toBe(200);

@@ -28,9 +28,9 @@ describe('cancel', () => {
       expect(rest.map((message) => message.event.event)).toEqual(['task_error']);
       expect(rest[0]?.event.data).toMatchObject({ code: 'E_CANCELLED', seq: 4 });
       expect(await subscription.next()).toBeUndefined();
-      const signal = runner.contexts[0]?.signal;
-      expect(signal?.aborted).toBe(true);
-      expect((signal?.reason as CorchError).code).toBe('E_CANCELLED');
+      const signal = runner.contexts[0]!.signal;
+      expect(signal.aborted).toBe(true);
+      expect((signal.reason as CorchError).code).toBe('E_CANCELLED');
       const status = (await (await fetch(server.url + created.status_url)).json()) as StreamState;
       expect(status).toMatchObject({ status: 'cancelled', last_event_id: 4 });
       // A reconnect after the end with the final id: nothing more to send.
@@ -216,7 +216,7 @@ describe('shutdown', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(ids(messages)).toEqual(range(1, messages.length));
     expect(messages.at(-1)?.event.data).toMatchObject({ code: 'E_SHUTDOWN' });
-    expect((runner.contexts[0]?.signal.reason as CorchError).code).toBe('E_SHUTDOWN');
+    expect((runner.contexts[0]!.signal.reason as CorchError).code).toBe('E_SHUTDOWN');
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     // Closing twice is harmless.
     await server.close('shutdown');
