@@ -1,7 +1,6 @@
 import { CorchError, isCorchError } from '../protocol/errors.js';
 import type { TaskRequest } from '../protocol/task-request.js';
-import { resolveProvider } from '../providers/resolve.js';
-import type { LlmProvider, ProviderName } from '../providers/types.js';
+import { type ResolvedProvider, type ResolveProviderOptions, resolveProvider } from '../providers/resolve.js';
 import type { Runner } from '../streams/run-function.js';
 import { resolveBudget } from './budgets.js';
 import { runPipeline } from './pipeline.js';
@@ -11,24 +10,13 @@ import { resolveStageSettings } from './stage-settings.js';
 import { DEFAULT_COALESCE_MS } from './token-coalescer.js';
 import { validateTaskRequest } from './validate-request.js';
 
-/** What provider resolution needs: the request's choice and the server's own environment and config. */
-export interface ResolveProviderInput {
-  name?: ProviderName;
-  env: Record<string, string | undefined>;
-  settings?: ServerSettings;
-  fetch?: typeof fetch;
-  providerOptions?: Record<string, unknown>;
-}
+/**
+ * Picks and creates the provider for a request and says why: `resolveProvider` from
+ * `src/providers/resolve.ts` in production, a stub in tests.
+ */
+export type ResolveProvider = (input: ResolveProviderOptions) => Promise<ResolvedProvider>;
 
-/** The provider a run uses, and why it was picked (reported to the user). */
-export interface ResolvedProvider {
-  provider: LlmProvider;
-  reason: string;
-}
-
-/** Picks and creates the provider for a request (`src/providers/resolve.ts` in production). */
-export type ResolveProvider = (input: ResolveProviderInput) => Promise<ResolvedProvider>;
-
+/** What {@link createRunner} needs from the server: its environment and settings, plus test seams. */
 export interface RunnerOptions {
   /** The server's environment (provider keys, base URLs). */
   env: Record<string, string | undefined>;
@@ -57,7 +45,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
   const resolveFor = (request: TaskRequest): Promise<ResolvedProvider> =>
     resolve({
-      ...(request.provider === undefined ? {} : { name: request.provider as ProviderName }),
+      ...(request.provider === undefined ? {} : { name: request.provider }),
       env: options.env,
       ...(options.settings === undefined ? {} : { settings: options.settings }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
