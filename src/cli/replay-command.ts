@@ -24,8 +24,7 @@ export async function replayCommand(file: string, options: ReplayOptions, io: Cl
   const path = resolve(io.cwd, file);
   const { readEventLog, writeResultMarkdown } = await import('../render/index.js');
   const log = await readEventLog(path).catch((error: unknown) => {
-    const code = error !== null && typeof error === 'object' && 'code' in error ? String(error.code) : '';
-    if (code === 'ENOENT') throw ioError(`${file} does not exist; pass a log written by \`corch run --events FILE\``, error);
+    if (causeCode(error) === 'ENOENT') throw ioError(`${file} does not exist; pass a log written by \`corch run --events FILE\``, error);
     throw error;
   });
   if (log.events.length === 0) throw ioError(`${file} holds no events; pass a log written by \`corch run --events FILE\``);
@@ -62,4 +61,15 @@ export async function replayCommand(file: string, options: ReplayOptions, io: Cl
   } finally {
     renderer.dispose();
   }
+}
+
+/** The first system error code (`ENOENT`, …) on an error or its causes. */
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && !code.startsWith('E_')) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

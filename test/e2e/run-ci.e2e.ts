@@ -31,7 +31,7 @@ describe('the built CLI in CI', () => {
   });
 
   it('CI=true run with --output and --events exits 0, writes both files and prints no escape codes', async () => {
-    const env = cliEnv(tmp.dir, { CI: 'true', FORCE_COLOR: '' });
+    const env = cliEnv(tmp.dir, { CI: 'true' });
     const r = await runCli(['run', 'a CSV parser in Go', ...FAST, '--output', 'o.md', '--events', 'e.ndjson'], { env, cwd: tmp.dir });
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.code, r.stderr).toBe(0);

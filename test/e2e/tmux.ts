@@ -22,11 +22,12 @@ export class TmuxTerminal {
    * Starts `command` (a shell line) in the terminal. After it ends, the shell prints `[exit N]` and
    * waits, so the final screen and the exit code stay readable.
    */
-  start(command: string, env: Record<string, string>): void {
+  start(command: string, env: Record<string, string>, cwd = process.cwd()): void {
     const exports = Object.entries(env)
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join(' ');
-    const line = `env -i ${exports} ${command}; echo "[exit $?]"; sleep 600`;
+    // `env -i`: only the given variables, so the developer's (or CI's) environment cannot leak in.
+    const line = `cd ${shellQuote(cwd)} && env -i ${exports} ${command}; echo "[exit $?]"; sleep 600`;
     this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', this.session, '-x', String(this.columns), '-y', String(this.rows), line);
   }
 
