@@ -21,7 +21,7 @@ describe('cancel', () => {
     const error = await runnerWith(provider)
       .run(h.ctx)
       .then(() => undefined, (e: unknown) => e);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(error).toBeInstanceOf(CorchError);
     expect((error as CorchError).code).toBe('E_CANCELLED');
     expect(provider.abortedCalls).toEqual([1]);

@@ -140,6 +140,6 @@ describe('with the simulated provider', () => {
     expect(progress[0]!.estimated_time).toBeGreaterThan(0);
     expect(progress.every((p) => p.estimated_cost === 0)).toBe(true);
     const actual = ofType(events, 'task_completed')[0]!.duration_ms / 1000;
-    expect(Math.abs(progress.at(-1)!.estimated_time - actual)).toBeLessThan(0.1);
+    expect(Math.abs(progress.at(-1)!.estimated_time - actual)).toBeLessThan(0.5);
   });
 });
