@@ -41,6 +41,9 @@ export async function handleEvents(
       { status: 400 },
     );
   }
+  // The client may have gone while the state was read; its 'close' has then fired already, and a
+  // connection created now would never be unregistered.
+  if (req.socket.destroyed) return;
   const connection = new SseConnection({
     req,
     res,
