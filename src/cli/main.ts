@@ -12,9 +12,19 @@ export function processIo(argv: string[] = process.argv.slice(2)): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     onSignal(signal, handler) {
-      process.on(signal, handler);
+      // Some dependencies (when-exit, loaded by conf's atomically) catch the first SIGINT/SIGTERM and
+      // raise it again at once, so one Ctrl-C would reach us twice and count as the second. A repeat
+      // within a few milliseconds is that echo, not a person pressing Ctrl-C again.
+      let last = Number.NEGATIVE_INFINITY;
+      const listener = (): void => {
+        const now = performance.now();
+        const echo = signal !== 'SIGWINCH' && now - last < SIGNAL_ECHO_WINDOW_MS;
+        last = now;
+        if (!echo) handler();
+      };
+      process.on(signal, listener);
       return () => {
-        process.off(signal, handler);
+        process.off(signal, listener);
       };
     },
   };
@@ -46,6 +56,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 export { runMain } from './program.js';
 
 const SHOW_CURSOR = '\u001B[?25h';
+/** Signals repeated within this time are one signal raised twice (see processIo). */
+const SIGNAL_ECHO_WINDOW_MS = 150;
 
 function flush(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => {

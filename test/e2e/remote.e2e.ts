@@ -68,6 +68,9 @@ describe('run against a corch serve process', () => {
     const exit = await run.exited;
     expect(exit.code, exit.stderr).toBe(3);
     expect(exit.stderr).not.toMatch(/\n\s+at /);
+    // It waited for the server's confirmation: the log ends with the cancellation.
+    const last = JSON.parse(readFileSync(join(tmp.dir, 'e.ndjson'), 'utf8').trimEnd().split('\n').at(-1) ?? '{}') as CorchEvent;
+    expect(last).toMatchObject({ event: 'task_error', data: { code: 'E_CANCELLED' } });
     expect((await status(url, first.data.stream_id)).status).toBe('cancelled');
   });
 

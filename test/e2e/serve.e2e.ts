@@ -42,4 +42,30 @@ describe('corch serve as a process', () => {
     expect(exit.code).toBe(0);
     expect(exit.stderr).toContain('SIGTERM');
   });
+
+  it('SIGTERM shuts down gracefully: a running stream ends with E_SHUTDOWN before the exit', async () => {
+    const { proc, url } = await startServeProcess(cliEnv(tmp.dir));
+    const created = await fetch(`${url}/api/stream/task`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ task: 'x', provider: 'simulated', provider_options: { fail_stage: 'coder', fail_mode: 'hang' } }),
+    });
+    const { stream_id: id } = (await created.json()) as { stream_id: string };
+    const response = await fetch(`${url}/api/stream/events/${id}`);
+    let last: { event: string; code?: string } | undefined;
+    let sawCoder = false;
+    const decoder = createSseDecoder({
+      onEvent: ({ event }) => {
+        if (event.event === 'chunk_started' && event.data.stage === 'coder') {
+          sawCoder = true;
+          proc.child.kill('SIGTERM');
+        }
+        if (event.event !== 'heartbeat') last = { event: event.event, ...(event.event === 'task_error' ? { code: event.data.code } : {}) };
+      },
+    });
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) decoder.feed(chunk);
+    expect(sawCoder).toBe(true);
+    expect(last).toEqual({ event: 'task_error', code: 'E_SHUTDOWN' });
+    expect((await proc.exited).code).toBe(0);
+  });
 });

@@ -84,6 +84,8 @@ describe.skipIf(tmuxMissing)('the tty dashboard in a real terminal', () => {
     t.keys('C-c');
     const final = await t.waitFor(/\[exit \d+\]/, 10_000);
     expect(final).toContain('[exit 3]');
+    // The confirmation arrived and the final screen says so (not a frozen frame).
+    expect(final).toMatch(/cancelled after/);
     expect(t.cursorVisible()).toBe(true);
 
     const streams = (await fetch(`${url}/api/streams`).then((res) => res.json())) as StreamState[] | { streams: StreamState[] };
