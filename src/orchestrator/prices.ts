@@ -20,6 +20,9 @@ export const BUILTIN_PRICES: Readonly<Record<string, ModelPrice>> = {
   'o3-mini': { input: 1.1, output: 4.4 },
   'o4-mini': { input: 1.1, output: 4.4 },
   o3: { input: 2, output: 8 },
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-mini': { input: 0.25, output: 2 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
   // Anthropic
   'claude-3-haiku': { input: 0.25, output: 1.25 },
   'claude-3-5-haiku': { input: 0.8, output: 4 },
@@ -28,6 +31,9 @@ export const BUILTIN_PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-3-opus': { input: 15, output: 75 },
   'claude-sonnet-4': { input: 3, output: 15 },
   'claude-opus-4': { input: 15, output: 75 },
+  'claude-opus-4-1': { input: 15, output: 75 },
+  'claude-sonnet-4-5': { input: 3, output: 15 },
+  'claude-haiku-4-5': { input: 1, output: 5 },
 };
 
 /** Inputs to {@link lookupPrice}. */
