@@ -51,6 +51,16 @@ describe('the built CLI in CI', () => {
     expect(r.stdout + r.stderr).toContain('e.ndjson');
   });
 
+  it('under GitHub Actions: stages grouped in the log and a summary appended to $GITHUB_STEP_SUMMARY', async () => {
+    const summary = join(tmp.dir, 'summary.md');
+    const env = cliEnv(tmp.dir, { CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
+    const r = await runCli(['run', 'a CSV parser', ...FAST], { env, cwd: tmp.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/^::group::/m);
+    expect(r.stdout + r.stderr).toMatch(/^::endgroup::/m);
+    expect(readFileSync(summary, 'utf8')).toMatch(/Architect[\s\S]*Documenter/);
+  });
+
   it('--progress json prints exactly the events, one per line, on stdout', async () => {
     const env = cliEnv(tmp.dir, { CI: 'true' });
     const r = await runCli(['run', 'a tiny task', ...FAST, '--progress', 'json'], { env, cwd: tmp.dir });
