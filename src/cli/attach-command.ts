@@ -3,7 +3,7 @@ import type { CliIo } from './io.js';
 import { parseInteger, parsePositive } from './parse-options.js';
 import { checkStreamId, connectRemote } from './remote.js';
 import { pickProgressMode } from './resolve-settings.js';
-import { makeRenderer, openEventLog, watchStream } from './watch-stream.js';
+import { checkOutputPath, makeRenderer, openEventLog, watchStream } from './watch-stream.js';
 
 /** `corch attach` flags as commander hands them over. */
 export interface AttachOptions {
@@ -27,6 +27,7 @@ export async function attachCommand(id: string, options: AttachOptions, io: CliI
   const timeoutSeconds = parsePositive(options.timeout, '--timeout');
   const progress = pickProgressMode(options.progress, io.env, openConfig(io.env).read());
   const { client } = await connectRemote('attach', options, io);
+  await checkOutputPath(options.output, io);
   const renderer = makeRenderer(progress, io);
   try {
     const eventLog = openEventLog(options, io);

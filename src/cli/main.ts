@@ -45,6 +45,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const crash = (error: unknown): void => {
     process.exit(reportError(error, io));
   };
+  // `corch run … | head` closes our stdout early: that is the reader's choice, not an error to report.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    crash(error);
+  });
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
   const code = await runMain(io);

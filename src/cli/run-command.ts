@@ -21,7 +21,7 @@ import {
   resolveStages,
   type Sourced,
 } from './resolve-settings.js';
-import { makeRenderer, openEventLog, watchStream } from './watch-stream.js';
+import { checkOutputPath, makeRenderer, openEventLog, watchStream } from './watch-stream.js';
 
 /** `corch run` flags as commander hands them over. */
 export interface RunOptions {
@@ -128,6 +128,7 @@ export async function runCommand(
     return EXIT.OK;
   }
 
+  await checkOutputPath(plan.output, io);
   const renderer = makeRenderer(plan.progress, io);
   let server: EmbeddedServer | undefined;
   // Until the stream is being followed, Ctrl-C abandons the setup (followStream takes over after).

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { access, constants } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { CorchClient } from '../client/index.js';
 import type { CorchEvent } from '../protocol/events.js';
 import {
@@ -35,6 +36,20 @@ export function makeRenderer(requested: RequestedMode, io: CliIo): Renderer {
     columns: () => io.stderr.columns,
     rows: () => io.stderr.rows,
   });
+}
+
+/**
+ * Checks that `--output` can be written before the run starts: finding out after a long (and paid) run
+ * that the directory does not exist would waste it.
+ */
+export async function checkOutputPath(output: string | undefined, io: CliIo): Promise<void> {
+  if (output === undefined) return;
+  const dir = dirname(resolve(io.cwd, output));
+  try {
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw ioError(`--output ${output}: cannot write in ${dir} (${(error as NodeJS.ErrnoException).code ?? 'error'}); create the directory or pick another path`, error);
+  }
 }
 
 /** Opens the `--events` log before anything streams, so a bad path fails before the run starts. */
