@@ -60,10 +60,15 @@ const quick = flags.quick;
 /** Scenario parameters: full and --quick. */
 const PLAN = {
   idle: { sizes: sizes ?? (quick ? [1000] : [1000, 5000, 10_000]), heartbeatSeconds: quick ? 1 : 2 },
-  fanout: { sizes: sizes ?? (quick ? [100, 1000] : [1, 100, 1000]), reviewRounds: quick ? 0 : 1 },
-  latency: { sizes: sizes ?? (quick ? [1, 100] : [1, 100, 1000]), rate: 100, count: quick ? 200 : 500 },
-  burst: { reviewRounds: quick ? 0 : 1, rate: 100, count: quick ? 200 : 500 },
-  client: { reviewRounds: 0 },
+  fanout: {
+    sizes: sizes ?? (quick ? [100, 1000] : [1, 100, 1000]),
+    reviewRounds: 3,
+    // Back-to-back runs per measurement, so each lasts a few hundred ms at least.
+    repsFor: (n) => (n >= 1000 ? 1 : n >= 100 ? (quick ? 2 : 4) : quick ? 10 : 20),
+  },
+  latency: { sizes: sizes ?? (quick ? [1, 100] : [1, 100, 1000]), rate: 100, count: quick ? 150 : 500 },
+  burst: { reviewRounds: 3, reps: quick ? 10 : 20, rate: 100, count: quick ? 200 : 500 },
+  client: { reviewRounds: 3 },
 };
 
 function machine() {

@@ -1,6 +1,7 @@
 // Measurements taken inside a server process (corch's or the baseline's), identically for both, and answered
 // over IPC: memory after a forced GC, CPU time, and the event loop's longest block over a window.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { sleep } from './stats.mjs';
 
 /** IPC handlers shared by both server wrappers. Servers are started with --expose-gc. */
@@ -16,6 +17,11 @@ export function probeHandlers() {
       }
       const m = process.memoryUsage();
       return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, gc: Boolean(globalThis.gc) };
+    },
+    /** Writes a heap snapshot (for finding what a stream costs); answers its path. */
+    'heap-snapshot'({ file }) {
+      globalThis.gc?.();
+      return { file: writeHeapSnapshot(file) };
     },
     /** Starts a measurement window: event-loop delay histogram (1 ms resolution) and CPU time. */
     'window-start'() {

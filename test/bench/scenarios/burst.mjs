@@ -7,25 +7,36 @@ import { monoMs } from '../lib/stats.mjs';
 import { alternate, row, startLoadClient, startServer, withProcesses } from '../lib/harness.mjs';
 import { recordRun, simulatedTask } from '../lib/recording.mjs';
 
-async function throughputOnce(impl, recording, reviewRounds) {
+async function throughputOnce(impl, recording, { reviewRounds, reps }) {
   return withProcesses(async (track) => {
     const args = impl === 'corch' ? ['--mode', 'real'] : ['--mode', 'per-token', '--recording', recording.file, '--burst', '8'];
     const server = track(await startServer(impl, args));
     const client = track(await startLoadClient());
-    const { ids } = await client.call('create', { base: server.url, count: 1, body: simulatedTask(reviewRounds) });
-    await client.call('subscribe', { base: server.url, ids });
-    await server.call('window-start');
-    const t0 = monoMs();
-    await server.call('go');
-    const done = await client.call('wait-done', { timeoutMs: 120_000 });
-    const win = await server.call('window-end');
-    const seconds = (done.lastAt - t0) / 1000;
+    let ms = 0;
+    let events = 0;
+    let cpuMs = 0;
+    let contiguous = true;
+    // One run takes tens of milliseconds: time several back to back.
+    for (let rep = 0; rep < reps; rep++) {
+      const { ids } = await client.call('create', { base: server.url, count: 1, body: simulatedTask(reviewRounds) });
+      await client.call('subscribe', { base: server.url, ids });
+      await server.call('window-start');
+      const t0 = monoMs();
+      await server.call('go');
+      const done = await client.call('wait-done', { timeoutMs: 120_000 });
+      const win = await server.call('window-end');
+      ms += done.lastAt - t0;
+      events += done.events;
+      cpuMs += win.cpu_ms;
+      contiguous &&= done.contiguous && !done.timedOut;
+      await client.call('close-all');
+    }
     return {
-      tokens_per_s: recording.outputTokens / seconds,
-      events: done.events,
-      seconds,
-      contiguous: done.contiguous,
-      server_cpu_ms: win.cpu_ms,
+      tokens_per_s: (reps * recording.outputTokens) / (ms / 1000),
+      events: events / reps,
+      seconds: ms / 1000,
+      contiguous,
+      server_cpu_ms: cpuMs / reps,
     };
   });
 }
@@ -42,10 +53,10 @@ async function latencyOnce(impl, { rate, count }) {
   });
 }
 
-export async function burstScenario({ runs, reviewRounds, rate, count, log }) {
+export async function burstScenario({ runs, reviewRounds, reps, rate, count, log }) {
   const recording = await recordRun(reviewRounds);
-  log(`burst: ${recording.outputTokens} model tokens, 8 deltas per turn, one subscriber`);
-  const tput = await alternate(runs, (impl) => throughputOnce(impl, recording, reviewRounds), log);
+  log(`burst: ${recording.outputTokens} model tokens, 8 deltas per turn, one subscriber, ${reps} runs back to back`);
+  const tput = await alternate(runs, (impl) => throughputOnce(impl, recording, { reviewRounds, reps }), log);
   log(`burst latency: ${rate} bursts/s of 8 deltas × ${count}`);
   const lat = await alternate(runs, (impl) => latencyOnce(impl, { rate, count }), log);
   const rows = [

@@ -36,10 +36,21 @@ const recording = opts.recording ? JSON.parse(readFileSync(opts.recording, 'utf8
 const streams = new Map();
 let nextStream = 1;
 let openSubscribers = 0;
-let releaseGate;
-const gate = new Promise((resolve) => {
-  releaseGate = resolve;
-});
+// Runs wait for the harness's "go", so that every subscriber is connected first. Each "go" releases the
+// runs created so far; runs created later wait for the next one.
+const newGate = () => {
+  let release;
+  const promise = new Promise((resolve) => {
+    release = resolve;
+  });
+  return { promise, release };
+};
+let gate = newGate();
+const releaseGate = () => {
+  const released = gate;
+  gate = newGate();
+  released.release();
+};
 
 function append(stream, name, fields) {
   const seq = stream.log.length + 1;
@@ -62,7 +73,7 @@ async function run(stream) {
     emit('task_started', taskStartedData('idle'));
     return;
   }
-  await gate;
+  await gate.promise;
   if (opts.mode === 'ticker') await runTicker(emit, { rate: Number(opts.rate), count: Number(opts.count) });
   else if (opts.mode === 'replay') await runReplay(emit, { events: recording, burst: Number(opts.burst) });
   else if (opts.mode === 'burst-ticker') {

@@ -22,16 +22,31 @@ const { values: opts } = parseArgs({
     rate: { type: 'string', default: '100' },
     count: { type: 'string', default: '300' },
     burst: { type: 'string', default: '8' },
+    // Runs start at once (scenario 5: the CLI creates its own stream).
+    'no-gate': { type: 'boolean', default: false },
   },
 });
 
 const load = (rel) => import(pathToFileURL(path.join(BENCH_DIST, rel)).href);
 const { startServer } = await load('src/server/index.js');
 
-let releaseGate;
-const gate = new Promise((resolve) => {
-  releaseGate = resolve;
-});
+// Runs wait for the harness's "go", so that every subscriber is connected first. Each "go" releases the
+// runs created so far; runs created later wait for the next one.
+const newGate = () => {
+  let release;
+  const promise = new Promise((resolve) => {
+    release = resolve;
+  });
+  return { promise, release };
+};
+let gate = newGate();
+const releaseGate = () => {
+  const released = gate;
+  gate = newGate();
+  released.release();
+};
+/** Called first thing in a run, so the run waits for the "go" that follows its creation. */
+const waitForGo = () => (opts['no-gate'] ? Promise.resolve() : gate.promise);
 const emitter = (ctx) => (event, data) => ctx.emit({ event, data });
 
 /** @type {import('../../../src/streams/run-function.ts').Runner} */
@@ -46,7 +61,7 @@ if (opts.mode === 'idle') {
 } else if (opts.mode === 'ticker') {
   runner = {
     async run(ctx) {
-      await gate;
+      await waitForGo();
       await runTicker(emitter(ctx), { rate: Number(opts.rate), count: Number(opts.count), signal: ctx.signal });
     },
   };
@@ -55,7 +70,7 @@ if (opts.mode === 'idle') {
   const { TokenCoalescer } = await load('src/orchestrator/token-coalescer.js');
   runner = {
     async run(ctx) {
-      await gate;
+      await waitForGo();
       const coalescer = new TokenCoalescer((tokens) =>
         ctx.emit({ event: 'token_stream', data: { tokens, agent: 'Coder', chunk_number: 1, stage: 'coder' } }),
       );
@@ -66,11 +81,17 @@ if (opts.mode === 'idle') {
   };
 } else if (opts.mode === 'real') {
   const { createRunner } = await load('src/orchestrator/index.js');
-  const real = createRunner({ env: {} });
+  const { createSimulatedProvider } = await load('src/providers/simulated.js');
+  // Bench requests always name the simulated provider; resolve it directly (no key, no network probe).
+  const resolveProvider = async ({ name, providerOptions }) => {
+    if (name !== 'simulated') throw new Error(`the bench runs the simulated provider only, got ${name}`);
+    return { provider: createSimulatedProvider(providerOptions), reason: 'requested' };
+  };
+  const real = createRunner({ env: {}, resolveProvider });
   runner = {
     prepare: real.prepare ? (request) => real.prepare(request) : undefined,
     async run(ctx) {
-      await gate;
+      await waitForGo();
       notify('run-start', { at: Number(process.hrtime.bigint()) / 1e6 });
       try {
         await real.run(ctx);
@@ -97,11 +118,6 @@ const server = await startServer({
 serveIpc({
   ...probeHandlers(),
   go() {
-    releaseGate();
-    return {};
-  },
-  /** For scenario 5: the CLI creates its own stream, so runs start at once. */
-  open() {
     releaseGate();
     return {};
   },
