@@ -74,6 +74,21 @@ describe.skipIf(tmuxMissing)('the tty dashboard in a real terminal', () => {
     expect(readFileSync(join(tmp.dir, 'replayed.md'), 'utf8')).toBe(readFileSync(join(tmp.dir, 'o.md'), 'utf8'));
   });
 
+  it('follows a terminal resize (SIGWINCH): the dashboard is laid out again at the new width', async () => {
+    const t = terminal();
+    // Fast up to the Reviewer, which writes a little and then hangs, so the live pane stays on screen.
+    const args = ['run', 'a CSV parser', '--provider', 'simulated', '--provider-option', 'tokens_per_second=0'];
+    const hang = ['--provider-option', 'fail_stage=reviewer', '--provider-option', 'fail_mode=hang', '--provider-option', 'fail_after_tokens=40'];
+    t.start(corch([...args, ...hang]), ttyEnv(), tmp.dir);
+    await t.waitFor(/^─ Reviewer/m);
+    t.resize(60, 24);
+    // On a shrink tmux clips or rewraps the old lines; only a redraw at the new width gives a progress bar
+    // of exactly 60 columns that ends in "… chunks".
+    await t.waitFor(/^(?=[^\n]{60} *$)[█░]+ \d+\/\d+ chunks *$/m);
+    t.keys('C-c');
+    expect(await t.waitFor(/\[exit \d+\]/, 10_000)).toContain('[exit 3]');
+  });
+
   it('Ctrl-C cancels the run on the server, exits 3 and leaves the cursor visible', async () => {
     const { url } = await startServeProcess(cliEnv(tmp.dir));
     const t = terminal();
