@@ -37,7 +37,7 @@ Examples:
   $ CI=true corch run "a CSV parser" --output result.md --events run.ndjson
   $ corch run "a CSV parser" --base-url http://build-box:8000 --detach   # prints the stream id
 
-Progress: auto = tty on an interactive terminal (unless CI is set), else plain.
+Progress: auto = the tty dashboard on an interactive terminal (unless CI is set), else plain lines.
 Ctrl-C cancels the run on the server and waits for the confirmation; a second Ctrl-C exits at once.
 `;
 

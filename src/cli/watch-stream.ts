@@ -26,9 +26,14 @@ export interface OutputFiles {
   events?: string;
 }
 
-/** The renderer for a resolved `--progress`; `auto` looks at stderr, where the dashboard is drawn. */
+/**
+ * The renderer for a resolved `--progress`. `auto` is the dashboard only when stdout is an interactive
+ * terminal (the user is watching) and stderr is one too (the dashboard is drawn there, and escape codes
+ * must never land in a redirected log), and `CI` is not set; otherwise plain lines.
+ */
 export function makeRenderer(requested: RequestedMode, io: CliIo): Renderer {
-  const mode: ProgressMode = resolveProgressMode(requested, { env: io.env, isTTY: io.stderr.isTTY === true });
+  const isTTY = io.stdout.isTTY === true && io.stderr.isTTY === true;
+  const mode: ProgressMode = resolveProgressMode(requested, { env: io.env, isTTY });
   return createRenderer(mode, {
     stdout: io.stdout,
     stderr: io.stderr,
