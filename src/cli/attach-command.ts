@@ -1,4 +1,5 @@
 import { openConfig } from './config-store.js';
+import { startTimeout } from './follow-stream.js';
 import type { CliIo } from './io.js';
 import { parseInteger, parsePositive } from './parse-options.js';
 import { checkStreamId, connectRemote } from './remote.js';
@@ -24,7 +25,7 @@ export interface AttachOptions {
 export async function attachCommand(id: string, options: AttachOptions, io: CliIo): Promise<number> {
   const streamId = checkStreamId(id);
   const fromSeq = parseInteger(options.fromSeq, '--from-seq', 1);
-  const timeoutSeconds = parsePositive(options.timeout, '--timeout');
+  const timeout = startTimeout(parsePositive(options.timeout, '--timeout'));
   const progress = pickProgressMode(options.progress, io.env, openConfig(io.env).read());
   const { client } = await connectRemote('attach', options, io);
   await checkOutputPath(options.output, io);
@@ -39,7 +40,7 @@ export async function attachCommand(id: string, options: AttachOptions, io: CliI
       io,
       output: options.output,
       ...(fromSeq !== undefined ? { fromSeq } : {}),
-      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
     });
   } finally {
     renderer.dispose();

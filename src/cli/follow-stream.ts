@@ -16,10 +16,21 @@ export interface FollowOptions {
   io: CliIo;
   /** First seq to show (default 1: the whole stream). */
   fromSeq?: number;
-  /** `--timeout`: the whole follow, in seconds. */
-  timeoutSeconds?: number;
+  /** `--timeout`: its value in seconds (for messages) and the moment it runs out (epoch ms). */
+  timeout?: Timeout;
   /** Called for every event, after the renderer (the `--events` log). */
   onEvent?: (event: CorchEvent) => void;
+}
+
+/** A `--timeout` that started counting when the command did. */
+export interface Timeout {
+  seconds: number;
+  deadline: number;
+}
+
+/** Starts the `--timeout` clock (or none). */
+export function startTimeout(seconds: number | undefined): Timeout | undefined {
+  return seconds === undefined ? undefined : { seconds, deadline: Date.now() + seconds * 1000 };
 }
 
 export interface FollowOutcome {
@@ -86,9 +97,9 @@ export async function followStream(options: FollowOptions): Promise<FollowOutcom
   unsubscribe.push(io.onSignal('SIGTERM', onInterrupt));
   unsubscribe.push(io.onSignal('SIGWINCH', () => renderer.resize()));
 
-  if (options.timeoutSeconds !== undefined) {
-    const seconds = options.timeoutSeconds;
-    later(seconds * 1000, () => {
+  if (options.timeout !== undefined) {
+    const { seconds, deadline } = options.timeout;
+    later(Math.max(0, deadline - Date.now()), () => {
       if (terminal || interrupts > 0) return;
       renderer.notice({ type: 'message', level: 'warn', message: `--timeout: ${seconds}s elapsed; cancelling the run` });
       cancelAndWait(EXIT.TIMEOUT, `timed out after ${seconds}s`);

@@ -3,6 +3,7 @@ import type { ServerSettings } from '../orchestrator/settings.js';
 import { usageError } from './cli-error.js';
 import { openConfig } from './config-store.js';
 import type { EmbeddedServer } from './embedded-server.js';
+import { startTimeout } from './follow-stream.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import {
@@ -128,12 +129,23 @@ export async function runCommand(
     return EXIT.OK;
   }
 
+  // --timeout bounds the whole command, the setup (server start, task creation) included.
+  const timeout = startTimeout(plan.timeoutSeconds);
   await checkOutputPath(plan.output, io);
   const renderer = makeRenderer(plan.progress, io);
   let server: EmbeddedServer | undefined;
-  // Until the stream is being followed, Ctrl-C abandons the setup (followStream takes over after).
+  // Until the stream is being followed, Ctrl-C (or the deadline) abandons the setup; followStream takes over after.
   const setup = new AbortController();
+  let timedOut = false;
   const offSetup = io.onSignal('SIGINT', () => setup.abort());
+  const setupTimer =
+    timeout === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          setup.abort();
+        }, timeout.deadline - Date.now());
+  setupTimer?.unref();
   try {
     const eventLog = openEventLog(plan, io);
     let baseUrl: string;
@@ -153,10 +165,11 @@ export async function runCommand(
       created = await client.createTask(plan.request, { signal: setup.signal });
     } catch (error) {
       eventLog?.close();
-      if (setup.signal.aborted) return EXIT.CANCELLED;
+      if (setup.signal.aborted) return timedOut ? EXIT.TIMEOUT : EXIT.CANCELLED;
       throw error;
     }
     offSetup();
+    clearTimeout(setupTimer);
     return await watchStream({
       client,
       streamId: created.stream_id,
@@ -164,10 +177,11 @@ export async function runCommand(
       eventLog,
       io,
       output: plan.output,
-      ...(plan.timeoutSeconds !== undefined ? { timeoutSeconds: plan.timeoutSeconds } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
     });
   } finally {
     offSetup();
+    clearTimeout(setupTimer);
     renderer.dispose();
     await server?.close();
   }

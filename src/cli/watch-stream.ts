@@ -15,7 +15,7 @@ import {
   writeResultMarkdown,
 } from '../render/index.js';
 import { ioError } from './cli-error.js';
-import { type FollowOutcome, followStream } from './follow-stream.js';
+import { type FollowOutcome, followStream, type Timeout } from './follow-stream.js';
 import type { CliIo } from './io.js';
 import type { ProgressMode as RequestedMode } from './parse-options.js';
 
@@ -69,7 +69,7 @@ export interface WatchOptions extends OutputFiles {
   eventLog: EventLog | undefined;
   io: CliIo;
   fromSeq?: number;
-  timeoutSeconds?: number;
+  timeout?: Timeout;
 }
 
 /**
@@ -90,7 +90,7 @@ export async function watchStream(options: WatchOptions): Promise<number> {
       renderer,
       io,
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
-      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       onEvent: (event: CorchEvent) => {
         eventLog?.write(event);
         if (wantState && event.event !== 'token_stream' && event.event !== 'heartbeat') state = reduceDashboard(state, event);

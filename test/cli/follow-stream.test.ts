@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CorchClient, SubscribeOptions, SubscribeResult, TerminalEvent } from '../../src/client/index.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { CANCEL_GRACE_MS, followStream } from '../../src/cli/follow-stream.js';
+import { CANCEL_GRACE_MS, followStream, startTimeout } from '../../src/cli/follow-stream.js';
 import type { CorchEvent } from '../../src/protocol/events.js';
 import type { StreamState } from '../../src/protocol/stream-state.js';
 import type { RenderNotice, Renderer } from '../../src/render/index.js';
@@ -121,7 +121,7 @@ describe('followStream', () => {
     const io = fakeIo([]);
     const { client, calls } = fakeClient({ cancelEnds: true });
     const { renderer } = fakeRenderer();
-    const done = followStream({ client, streamId: 's1', renderer, io, timeoutSeconds: 2 });
+    const done = followStream({ client, streamId: 's1', renderer, io, timeout: startTimeout(2) });
     await vi.advanceTimersByTimeAsync(2_000);
     expect(calls.cancel).toBe(1);
     await vi.advanceTimersByTimeAsync(20);
