@@ -2,6 +2,7 @@
 // (the client, the server, the renderers, conf) is imported when that command runs.
 import { Command, CommanderError, Option } from 'commander';
 import { CliError } from './cli-error.js';
+import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { CONFIG_HELP, EXIT_CODES_HELP, HOME_HELP, RUN_EXAMPLES_HELP } from './help-text.js';
 import { collect, PROGRESS_MODES } from './parse-options.js';
@@ -14,13 +15,13 @@ class CommandUsageError extends CliError {
     message: string,
     readonly command: Command,
   ) {
-    super('E_USAGE', message, { exitCode: 2, usage: true });
+    super('E_USAGE', message, { exitCode: EXIT.USAGE, usage: true });
   }
 }
 
 /** Runs the CLI on `io.argv` (the arguments after the program name) and resolves with the exit code. */
 export async function runMain(io: CliIo): Promise<number> {
-  let result = 0;
+  let result: number = EXIT.OK;
   let running: Command | undefined;
   const setResult = (code: number): void => {
     result = code;
@@ -34,8 +35,9 @@ export async function runMain(io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version arrive here as "errors" with exit code 0.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
+      // `corch` alone prints the help on stderr: that is a usage error.
+      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
     const command = error instanceof CommandUsageError ? error.command : running;
     return reportError(error, io, command ? usageOf(command) : undefined);
