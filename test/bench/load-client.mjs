@@ -71,8 +71,7 @@ function onChunk(sub, chunk) {
   const at = monoMs();
   let buf = sub.buf + chunk;
   let start = 0;
-  let end;
-  while ((end = buf.indexOf('\n\n', start)) !== -1) {
+  for (let end = buf.indexOf('\n\n'); end !== -1; end = buf.indexOf('\n\n', start)) {
     onFrame(sub, buf.slice(start, end), at);
     start = end + 2;
   }

@@ -84,8 +84,14 @@ export function startChild(script, args = [], options = {}) {
           reject(new Error(`${name}: "${type}" got no answer within ${timeoutMs} ms`));
         }, timeoutMs);
         pending.set(id, {
-          resolve: (v) => (clearTimeout(timer), resolve(v)),
-          reject: (e) => (clearTimeout(timer), reject(e)),
+          resolve: (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
         });
         child.send({ id, type, ...fields });
       });
