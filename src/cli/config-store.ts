@@ -1,7 +1,9 @@
 import { chmodSync } from 'node:fs';
 import Conf from 'conf';
 import { configError } from './cli-error.js';
-import { type CorchConfig, checkValue, flattenConfig, keyKind, normalizeKey, toConfig } from './config-keys.js';
+import { type ConfigTree, deletePath, flattenConfig, getPath, setPath, toConfig } from './config-file.js';
+import { type CorchConfig, keyKind, keyPath, normalizeKey } from './config-keys.js';
+import { checkValue, storedValue } from './config-values.js';
 
 /** Owner read/write only: the file may hold API keys. */
 const CONFIG_FILE_MODE = 0o600;
@@ -26,15 +28,17 @@ export interface ConfigStore {
  */
 export function openConfig(env: Record<string, string | undefined>): ConfigStore {
   const dir = env.CORCH_CONFIG_DIR?.trim();
-  let conf: Conf<Record<string, unknown>>;
+  let conf: Conf<ConfigTree>;
   try {
-    conf = new Conf<Record<string, unknown>>({
+    conf = new Conf<ConfigTree>({
       projectName: 'corch',
       // No "-nodejs" suffix: the same file serves the npm package and the single binary.
       projectSuffix: '',
       ...(dir ? { cwd: dir } : {}),
       configFileMode: CONFIG_FILE_MODE,
-      accessPropertiesByDotNotation: true,
+      // Keys are resolved into property paths here (config-file.ts), not by conf: a model name in
+      // `prices.gpt-4.1` has dots of its own. The file keeps the same nested shape either way.
+      accessPropertiesByDotNotation: false,
       clearInvalidConfig: false,
     });
   } catch (error) {
@@ -46,11 +50,15 @@ export function openConfig(env: Record<string, string | undefined>): ConfigStore
   const pairs = (): Array<[string, string]> =>
     flattenConfig(conf.store, file).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-  const write = (fn: () => void): void => {
+  /** Applies `change` to the whole file and writes it back (one read, one write). */
+  const update = <T>(change: (tree: ConfigTree) => T): T => {
     try {
-      fn();
+      const tree = conf.store;
+      const result = change(tree);
+      conf.store = tree;
       // conf creates the file with this mode, but a file made earlier (or by hand) keeps its own.
       chmodSync(file, CONFIG_FILE_MODE);
+      return result;
     } catch (error) {
       throw configError(`could not write ${file}: ${firstLine(error)}`, error);
     }
@@ -63,36 +71,27 @@ export function openConfig(env: Record<string, string | undefined>): ConfigStore
     get(raw) {
       const key = normalizeKey(raw);
       keyKind(key);
-      const value = conf.get(key);
-      return typeof value === 'string' ? value : undefined;
+      const value = getPath(conf.store, keyPath(key));
+      return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
     },
     set(raw, value) {
       const key = normalizeKey(raw);
       const checked = checkValue(key, value);
-      write(() => conf.set(key, checked));
+      update((tree) => setPath(tree, keyPath(key), storedValue(keyKind(key), checked)));
       return checked;
     },
     unset(raw) {
       const key = normalizeKey(raw);
-      keyKind(key);
-      if (!conf.has(key)) return false;
-      write(() => {
-        conf.delete(key);
-        pruneEmpty(conf, key);
-      });
-      return true;
+      const path = keyPath(key);
+      // A key the file has is removed even when it is not a valid key (a typo made by hand); otherwise
+      // an unknown key is an error, so `unset colour` does not pass silently.
+      if (getPath(conf.store, path) === undefined) {
+        keyKind(key);
+        return false;
+      }
+      return update((tree) => deletePath(tree, path));
     },
   };
-}
-
-/** Drops `providers.openai` once its last field is unset, so `list` and the file stay tidy. */
-function pruneEmpty(conf: Conf<Record<string, unknown>>, key: string): void {
-  const parts = key.split('.');
-  for (let n = parts.length - 1; n > 0; n--) {
-    const parent = parts.slice(0, n).join('.');
-    const value = conf.get(parent);
-    if (value !== null && typeof value === 'object' && Object.keys(value).length === 0) conf.delete(parent);
-  }
 }
 
 function firstLine(error: unknown): string {

@@ -50,8 +50,14 @@ Keys:
   model                   default model for every stage
   progress                default --progress: auto, tty, plain, json
   stageModels.<role>      model for one stage; roles: ${STAGE_ROLES.join(', ')}
+  stages.<role>.temperature | .maxTokens
+                          sampling for one stage: temperature 0–2, maxTokens a whole number ≥ 1
   providers.<name>.baseUrl | .apiKey | .model
                           per-provider settings for the embedded server and serve
+  prices.<model>          "<input>,<output>" USD per 1M tokens, for the embedded server and serve;
+                          everything after "prices." is the model name (prices.gpt-4.1 2,8)
+  budget.maxSeconds | .stageSeconds | .maxCost
+                          default budgets for the embedded server and serve (a run's flags win)
 
 Precedence: flags > environment > config file > defaults. The file is readable by its owner only;
 CORCH_CONFIG_DIR moves it.
@@ -59,5 +65,7 @@ CORCH_CONFIG_DIR moves it.
 Examples:
   $ corch config set baseUrl http://127.0.0.1:8000
   $ corch config set stageModels.coder gpt-4o
+  $ corch config set stages.reviewer.temperature 0.1
+  $ corch config set prices.my-finetune 0.5,1.5
   $ corch config list
 `;

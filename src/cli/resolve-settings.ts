@@ -1,9 +1,10 @@
-import type { StageRole } from '../protocol/events.js';
-import type { StageOptions } from '../protocol/task-request.js';
+import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
+import type { StageOptions, TaskBudget } from '../protocol/task-request.js';
 import type { ServerSettings } from '../orchestrator/settings.js';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/types.js';
 import { configError, usageError } from './cli-error.js';
-import { type CorchConfig, checkUrl } from './config-keys.js';
+import type { CorchConfig } from './config-keys.js';
+import { checkUrl } from './config-values.js';
 import { parseProgress, type ProgressMode } from './parse-options.js';
 
 type Env = Record<string, string | undefined>;
@@ -82,15 +83,40 @@ export function resolveModel(flag: string | undefined, env: Env, config: CorchCo
   ])?.value;
 }
 
-/** Per-stage models: `--stage-model` flags over config `stageModels.<role>`, as request `stages`. */
+/**
+ * Per-stage settings as request `stages`: models from `--stage-model` flags over config
+ * `stageModels.<role>`, with config `stages.<role>.temperature` / `.maxTokens`. They go with the request,
+ * so they apply on a remote server as well as on the embedded one.
+ */
 export function resolveStages(
   flags: Partial<Record<StageRole, string>>,
   config: CorchConfig,
 ): Partial<Record<StageRole, StageOptions>> | undefined {
-  const merged = { ...config.stageModels, ...flags };
-  const entries = Object.entries(merged).filter((e): e is [StageRole, string] => typeof e[1] === 'string');
-  if (entries.length === 0) return undefined;
-  return Object.fromEntries(entries.map(([role, model]) => [role, { model }]));
+  const models: Partial<Record<StageRole, string>> = { ...config.stageModels, ...flags };
+  const out: Partial<Record<StageRole, StageOptions>> = {};
+  for (const role of STAGE_ROLES) {
+    const model = models[role];
+    const sampling = config.stages?.[role];
+    const options: StageOptions = {
+      ...(model !== undefined ? { model } : {}),
+      ...(sampling?.temperature !== undefined ? { temperature: sampling.temperature } : {}),
+      ...(sampling?.maxTokens !== undefined ? { max_tokens: sampling.maxTokens } : {}),
+    };
+    if (Object.keys(options).length > 0) out[role] = options;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Config `budget.*` as the server's default budget (a request's own values win, field by field). */
+export function resolveBudgetDefaults(config: CorchConfig): TaskBudget | undefined {
+  const b = config.budget;
+  if (!b) return undefined;
+  const budget: TaskBudget = {
+    ...(b.maxSeconds !== undefined ? { max_seconds: b.maxSeconds } : {}),
+    ...(b.stageSeconds !== undefined ? { stage_seconds: b.stageSeconds } : {}),
+    ...(b.maxCost !== undefined ? { max_cost: b.maxCost } : {}),
+  };
+  return Object.keys(budget).length > 0 ? budget : undefined;
 }
 
 /** Each provider's base-URL variable, following its SDK's convention (DESIGN.md §4). */
@@ -110,8 +136,9 @@ const KEY_ENV: Partial<Record<ProviderName, string>> = {
 
 /**
  * Settings for a server this process starts (the embedded one of `run`, or `serve`): provider, model and
- * stage models from flags/env/config, per-provider base URLs and keys from config with the environment's
- * variables winning, so flags > env > config holds whatever the runner reads first.
+ * per-stage settings from flags/env/config; prices and budget defaults from config; per-provider base URLs
+ * and keys from config with the environment's variables winning, so flags > env > config holds whatever
+ * the runner reads first.
  */
 export function resolveServerSettings(
   env: Env,
@@ -125,6 +152,9 @@ export function resolveServerSettings(
   if (model) settings.model = model;
   const stages = resolveStages({}, config);
   if (stages) settings.stages = stages;
+  if (config.prices && Object.keys(config.prices).length > 0) settings.prices = { ...config.prices };
+  const budget = resolveBudgetDefaults(config);
+  if (budget) settings.budget = budget;
   const providers: NonNullable<ServerSettings['providers']> = {};
   for (const name of PROVIDER_NAMES) {
     const fromConfig = config.providers?.[name];

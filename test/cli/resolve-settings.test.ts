@@ -55,4 +55,23 @@ describe('settings precedence: flags > environment > config > defaults', () => {
       },
     });
   });
+
+  it('server settings: per-stage sampling joins the stage model; prices and budget become server defaults', () => {
+    const config = {
+      stageModels: { coder: 'qwen2.5-coder' },
+      stages: { coder: { temperature: 0.2, maxTokens: 4000 }, reviewer: { temperature: 0.1 } },
+      prices: { 'gpt-4.1': { input: 2, output: 8 } },
+      budget: { maxSeconds: 600, maxCost: 0.5 },
+    };
+    expect(resolveServerSettings({}, config)).toEqual({
+      stages: { coder: { model: 'qwen2.5-coder', temperature: 0.2, max_tokens: 4000 }, reviewer: { temperature: 0.1 } },
+      prices: { 'gpt-4.1': { input: 2, output: 8 } },
+      budget: { max_seconds: 600, max_cost: 0.5 },
+    });
+    // A --stage-model flag replaces the model only; the configured sampling stays.
+    expect(resolveStages({ coder: 'flag' }, config)).toEqual({
+      coder: { model: 'flag', temperature: 0.2, max_tokens: 4000 },
+      reviewer: { temperature: 0.1 },
+    });
+  });
 });
