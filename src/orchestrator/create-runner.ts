@@ -27,7 +27,10 @@ export interface RunnerOptions {
   resolveProvider?: ResolveProvider;
   /** Monotonic clock in milliseconds, for durations, elapsed time and speed; defaults to `performance.now`. */
   now?: () => number;
-  /** Token coalescing window in ms; 0 (default) merges the deltas that arrive within one event-loop turn. */
+  /**
+   * Token coalescing window in ms (default {@link DEFAULT_COALESCE_MS}, leading-edge: see `TokenCoalescer`);
+   * 0 merges only the deltas that arrive within one event-loop turn.
+   */
   coalesceMs?: number;
 }
 

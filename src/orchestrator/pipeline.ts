@@ -146,7 +146,8 @@ class PipelineRun {
     });
     const coalescer = new TokenCoalescer(
       (tokens) => ctx.emit({ event: 'token_stream', data: { tokens, agent, chunk_number: chunkNumber, stage: chunk.stage } }),
-      this.deps.coalesceMs,
+      // The coalescer keeps its own real clock: its timers are real even when a test injects `now`.
+      { windowMs: this.deps.coalesceMs },
     );
     const outcome = await this.stream(chunk, settings, signal, coalescer);
     const cost = costOf(outcome.usage, this.prices[chunk.stage]);

@@ -198,10 +198,24 @@ describe('token streaming', () => {
           : stageScripts(0)(request).steps,
       }),
     });
-    const { events } = await runToEnd(provider, TASK);
+    const { events } = await runToEnd(provider, TASK, { coalesceMs: 0 });
     const first = ofType(events, 'token_stream').filter((t) => t.chunk_number === 1);
     expect(first.map((t) => t.tokens)).toEqual(['abc', 'de']);
     expect(first[0]).toEqual({ tokens: 'abc', agent: 'Architect', chunk_number: 1, stage: 'architect' });
+  });
+
+  it("by default, merges a fast model's deltas over a few ms, across turns", async () => {
+    const provider = createFakeProvider({
+      script: (request) => ({
+        steps: request.stage === 'architect'
+          ? [{ text: 'a' }, { text: 'b' }, { turn: true }, { text: 'c' }, { turn: true }, { text: 'd' }]
+          : stageScripts(0)(request).steps,
+      }),
+    });
+    const { events } = await runToEnd(provider, TASK);
+    const first = ofType(events, 'token_stream').filter((t) => t.chunk_number === 1);
+    // The whole stage takes well under the 2 ms window, so its text is one event, written before chunk_completed.
+    expect(first.map((t) => t.tokens)).toEqual(['abcd']);
   });
 });
 

@@ -12,7 +12,7 @@ describe('TokenCoalescer', () => {
     const writes: string[] = [];
     const c = new TokenCoalescer(async (t) => {
       writes.push(t);
-    });
+    }, 0);
     c.push('a');
     c.push('b');
     await Promise.resolve();
@@ -40,7 +40,7 @@ describe('TokenCoalescer', () => {
       await new Promise<void>((resolve) => {
         release = resolve;
       });
-    });
+    }, 0);
     c.push('1');
     await turn(); // '1' is being written and the sink is stuck
     c.push('2');
@@ -81,19 +81,49 @@ describe('TokenCoalescer', () => {
     }
   });
 
-  it('with a window, gathers deltas for that long', async () => {
+  it('with a window, writes an isolated delta at the end of its turn and a fast stream once per window', async () => {
     vi.useFakeTimers();
+    const writes: string[] = [];
+    const c = new TokenCoalescer(
+      async (t) => {
+        writes.push(t);
+      },
+      { windowMs: 5, now: () => Date.now() },
+    );
+    // The window counts from the coalescer's creation (its chunk_started was just written).
+    c.push('a');
+    await vi.advanceTimersByTimeAsync(4);
+    expect(writes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(writes).toEqual(['a']);
+    const wroteA = Date.now();
+    c.push('b');
+    await vi.advanceTimersByTimeAsync(3);
+    c.push('c');
+    expect(writes).toEqual(['a']);
+    // 5 ms after the write of 'a' started, not 5 ms after 'b' arrived.
+    await vi.advanceTimersByTimeAsync(wroteA + 5 - Date.now());
+    expect(writes).toEqual(['a', 'bc']);
+    await vi.advanceTimersByTimeAsync(20);
+    c.push('d');
+    // Leading edge: nothing was written for a while, so no timer is waited for.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual(['a', 'bc', 'd']);
+    c.push('e');
+    await c.flush();
+    expect(writes).toEqual(['a', 'bc', 'd', 'e']);
+  });
+
+  it('with a 0 ms window, writes every turn that has deltas', async () => {
     const writes: string[] = [];
     const c = new TokenCoalescer(async (t) => {
       writes.push(t);
-    }, 5);
+    }, 0);
     c.push('a');
-    await vi.advanceTimersByTimeAsync(3);
     c.push('b');
-    expect(writes).toEqual([]);
-    await vi.advanceTimersByTimeAsync(2);
-    expect(writes).toEqual(['ab']);
+    await turn();
     c.push('c');
+    await turn();
     await c.flush();
     expect(writes).toEqual(['ab', 'c']);
   });
