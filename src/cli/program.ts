@@ -40,7 +40,7 @@ export async function runMain(io: CliIo): Promise<number> {
       if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
     const command = error instanceof CommandUsageError ? error.command : running;
-    return reportError(error, io, command ? usageOf(command) : undefined);
+    return reportError(error, io, command ? { usage: usageOf(command), command: command.name() } : {});
   }
 }
 

@@ -3,18 +3,54 @@ import { isCliError } from './cli-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
-/** What to do next, by error code, for messages that say only what went wrong (the client's 401 and
- * unreachable messages already say what to do). */
-const NEXT_STEP: Record<string, string> = {
-  E_NOT_FOUND: 'check the stream id (`corch status <id>`); finished streams are kept for the server’s --ttl only',
-  E_TOO_MANY_STREAMS: 'wait for a run to finish, or cancel one with `corch cancel <id>`',
-};
+/** Where the CLI takes a server's address and key from, for advice that names them all. */
+const BASE_URL_SOURCES = '--base-url, CORCH_BASE_URL or `corch config get baseUrl`';
+const API_KEY_SOURCES = '--api-key, CORCH_API_KEY or `corch config set apiKey <key>`';
+
+/**
+ * What to do next, by error code and by the command that failed: the client's messages say what went
+ * wrong, not how this CLI picks a server (only `run` has an embedded server to fall back on).
+ */
+function nextStep(code: string, command: string | undefined): string | undefined {
+  switch (code) {
+    case 'E_UNREACHABLE':
+      if (command === 'run') {
+        return `check ${BASE_URL_SOURCES}, or leave all three unset so run starts its own embedded server`;
+      }
+      if (command === 'attach' || command === 'status' || command === 'cancel') {
+        return `check ${BASE_URL_SOURCES}: ${command} needs the server that holds the stream`;
+      }
+      return `check ${BASE_URL_SOURCES}`;
+    case 'E_UNAUTHORIZED':
+      return `pass the server's key with ${API_KEY_SOURCES}`;
+    case 'E_NOT_FOUND':
+      return 'check the stream id (`corch status <id>`); finished streams are kept for the server’s --ttl only';
+    case 'E_TOO_MANY_STREAMS':
+      return 'wait for a run to finish, or cancel one with `corch cancel <id>`';
+    default:
+      return undefined;
+  }
+}
+
+/** "…: is it running there?" + "check …" reads as two sentences; anything else takes a semicolon. */
+function appendStep(message: string, next: string): string {
+  return /[?.!]$/.test(message) ? `${message} ${next.charAt(0).toUpperCase()}${next.slice(1)}` : `${message}; ${next}`;
+}
+
+/** The command an error came from (its usage line, for usage errors, and its name, for advice). */
+export interface ErrorContext {
+  /** `corch run <task> [context-json] [options]` */
+  usage?: string | undefined;
+  /** `run`, `attach`, `config`…; undefined when the error came from outside a command. */
+  command?: string | undefined;
+}
 
 /**
  * Prints an error as one line (plus the usage hint for usage errors) and returns the exit code.
  * Stack traces appear only with `CORCH_DEBUG=1`, for bug reports.
  */
-export function reportError(error: unknown, io: CliIo, usage?: string): ExitCode {
+export function reportError(error: unknown, io: CliIo, context: ErrorContext = {}): ExitCode {
+  const { usage, command } = context;
   const err = (line: string): void => {
     io.stderr.write(`${line}\n`);
   };
@@ -30,8 +66,8 @@ export function reportError(error: unknown, io: CliIo, usage?: string): ExitCode
     return error.exitCode;
   }
   if (isCorchError(error)) {
-    const next = NEXT_STEP[error.code];
-    const message = next !== undefined && !error.message.includes(next) ? `${error.message}; ${next}` : error.message;
+    const next = nextStep(error.code, command);
+    const message = next !== undefined && !error.message.includes(next) ? appendStep(error.message, next) : error.message;
     err(`corch: ${message}`);
     if (debug && error.stack) err(error.stack);
     return exitCodeFor(error.code, error.status);

@@ -80,30 +80,65 @@ describe('client requests', () => {
 });
 
 describe('client errors', () => {
-  it('maps a refused connection to E_UNREACHABLE naming the URL and what to do', async () => {
+  it('maps a refused connection to E_UNREACHABLE naming the URL and the socket error, not "fetch failed"', async () => {
     const baseUrl = `http://127.0.0.1:${await freePort()}`;
     const client = createCorchClient({ baseUrl });
     for (const attempt of [client.status('x'), client.subscribe('x', { onEvent: () => undefined })]) {
       const error = await attempt.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CorchError);
-      expect(error).toMatchObject({ code: 'E_UNREACHABLE' });
-      expect((error as Error).message).toContain(baseUrl);
-      expect((error as Error).message).toContain('corch serve');
-      expect((error as Error).message).toContain('--base-url');
+      expect(error).toMatchObject({ code: 'E_UNREACHABLE', retryable: true, details: { base_url: baseUrl, reason: 'ECONNREFUSED' } });
+      // How the URL was chosen (flags, env, config, an embedded server) is the caller's business.
+      expect((error as Error).message).toBe(`cannot reach the corch server at ${baseUrl} (ECONNREFUSED): is \`corch serve\` running there?`);
     }
   });
 
-  it('maps 401 to E_UNAUTHORIZED and says which flag or variable sets the key', async () => {
+  it.each([
+    ['a name that does not resolve', Object.assign(new Error('getaddrinfo ENOTFOUND nohost.invalid'), { code: 'ENOTFOUND' }), 'ENOTFOUND'],
+    ['a connect timeout', Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }), 'timed out (UND_ERR_CONNECT_TIMEOUT)'],
+    [
+      'an AggregateError from trying several addresses',
+      new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:8000'), { code: 'ECONNREFUSED' })], 'all failed'),
+      'ECONNREFUSED',
+    ],
+    ['a cause with no code', new Error('socket hang up'), 'socket hang up'],
+  ])('names the real cause for %s', async (_name, cause, reason) => {
+    const fetchFailed = () => Promise.reject(new TypeError('fetch failed', { cause }));
+    const error = await createCorchClient({ baseUrl: 'http://nohost.invalid:8000', fetch: fetchFailed })
+      .status('x')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_UNREACHABLE' });
+    expect((error as Error).message).toBe(`cannot reach the corch server at http://nohost.invalid:8000 (${reason}): is \`corch serve\` running there?`);
+  });
+
+  it('says when fetch refuses the port itself (a blocked port such as 9), which no server can fix', async () => {
+    const error = await createCorchClient({ baseUrl: 'http://127.0.0.1:9' })
+      .status('x')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_UNREACHABLE', retryable: false });
+    expect((error as Error).message).toBe(
+      'cannot reach the corch server at http://127.0.0.1:9: fetch refuses to connect to port 9, one of the ports browsers block; run the server on another port',
+    );
+  });
+
+  it('maps 401 to E_UNAUTHORIZED saying whether a key was sent', async () => {
     const server = await serve((_req, res) => sendJson(res, 401, { error: { code: 'E_UNAUTHORIZED', message: 'bad key' } }));
     const withoutKey = await createCorchClient({ baseUrl: server.baseUrl })
       .subscribe('str_1', { onEvent: () => undefined })
       .catch((e: unknown) => e);
-    expect(withoutKey).toMatchObject({ code: 'E_UNAUTHORIZED', status: 401 });
-    expect((withoutKey as Error).message).toMatch(/--api-key.*CORCH_API_KEY/);
+    expect(withoutKey).toMatchObject({
+      code: 'E_UNAUTHORIZED',
+      status: 401,
+      message: `the corch server at ${server.baseUrl} answered 401: it needs an API key`,
+      details: { base_url: server.baseUrl, api_key_sent: false, server_message: 'bad key' },
+    });
     const withKey = await createCorchClient({ baseUrl: server.baseUrl, apiKey: 'nope' })
       .createTask({ task: 't' })
       .catch((e: unknown) => e);
-    expect((withKey as Error).message).toContain('refused');
+    expect(withKey).toMatchObject({
+      code: 'E_UNAUTHORIZED',
+      message: `the corch server at ${server.baseUrl} answered 401: the API key was refused`,
+      details: { api_key_sent: true },
+    });
   });
 
   it('maps 404 to E_NOT_FOUND and keeps other server errors as sent', async () => {
