@@ -5,9 +5,13 @@ import type { ServerContext } from './server-context.js';
 import { SseConnection } from './sse-connection.js';
 import { notFound } from './stream-handlers.js';
 
+/** Largest `batch_ms` a client may ask for: beyond a second, a live view stops looking live. */
+export const MAX_BATCH_MS = 1000;
+
 /**
- * `GET /api/stream/events/{id}`: replays the log after the client's cursor, then streams live events until
- * the terminal one. 204 when the stream has ended and the client has already seen its last event.
+ * `GET /api/stream/events/{id}[?last_event_id=k][&batch_ms=t]`: replays the log after the client's cursor,
+ * then streams live events until the terminal one. 204 when the stream has ended and the client has already
+ * seen its last event. Resolves once the connection is set up; the connection then runs on its own.
  */
 export async function handleEvents(
   ctx: ServerContext,
@@ -26,6 +30,7 @@ export async function handleEvents(
     );
   }
   const cursor = lastEventId(req, url);
+  const batchMs = batchWindow(url);
   const state = await ctx.manager.get(streamId);
   if (!state) throw notFound(streamId);
   const finished = FINISHED_STATUSES.includes(state.status);
@@ -49,19 +54,16 @@ export async function handleEvents(
     res,
     store: ctx.manager.store,
     clock: ctx.clock,
-    state,
+    streamId,
     cursor,
     retryMs: ctx.retryMs,
     headers,
-    onClose: (closed) => {
-      ctx.connections.delete(closed);
-      ctx.wheel.remove(closed);
-      ctx.onConnectionClosed();
-    },
+    batchMs,
+    onClose: ctx.releaseConnection,
   });
   ctx.connections.add(connection);
   ctx.wheel.add(connection);
-  await connection.run();
+  connection.start();
 }
 
 /**
@@ -80,5 +82,19 @@ function lastEventId(req: IncomingMessage, url: URL): number {
       status: 400,
     });
   }
+  return Number(raw);
+}
+
+/** `?batch_ms=`: an integer 0–{@link MAX_BATCH_MS}, given at most once; 0 (the default) writes at once. */
+function batchWindow(url: URL): number {
+  const values = url.searchParams.getAll('batch_ms');
+  if (values.length === 0) return 0;
+  const raw = values[0] ?? '';
+  const invalid = (got: string) =>
+    new CorchError('E_INVALID_REQUEST', `\`batch_ms\` must be an integer 0–${MAX_BATCH_MS} (milliseconds), got ${got}`, {
+      status: 400,
+    });
+  if (values.length > 1) throw invalid(`${values.length} values`);
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) > MAX_BATCH_MS) throw invalid(`"${raw}"`);
   return Number(raw);
 }

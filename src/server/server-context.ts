@@ -17,6 +17,9 @@ export interface ServerContext {
   readonly wheel: HeartbeatWheel;
   /** Called with the error before a 500 answer (its message is not sent to the client). */
   readonly onError: (error: unknown) => void;
-  /** Called when an SSE connection has closed (shutdown waits on it). */
-  readonly onConnectionClosed: () => void;
+  /**
+   * Called by an SSE connection once it has closed: unregisters it (shutdown waits for the last one). One
+   * function for every connection, so an open connection holds no closure of its own for it.
+   */
+  readonly releaseConnection: (connection: SseConnection) => void;
 }

@@ -98,7 +98,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     connections,
     wheel: new HeartbeatWheel(clock, (options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000),
     onError: options.onError ?? (() => undefined),
-    onConnectionClosed: () => {
+    releaseConnection: (connection) => {
+      connections.delete(connection);
+      ctx.wheel.remove(connection);
       if (connections.size === 0) notifyIdle?.();
     },
   };

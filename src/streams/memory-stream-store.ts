@@ -1,18 +1,25 @@
+import { isTerminalEvent } from '../protocol/events.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
-import type { StoredEntry, StreamStore, WaitOutcome } from './stream-store.js';
+import type { EntryBatch, StoredEntry, StreamListener, StreamStore } from './stream-store.js';
 
-interface Waiter {
-  readonly afterSeq: number;
-  settle(outcome: WaitOutcome): void;
-}
+/**
+ * Most entries joined into one shared batch. Larger batches (a run emitting thousands of events in one
+ * turn) are left for each listener to read from its cursor, in bounded reads, so a caught-up subscriber
+ * is never handed more than one read's worth at a time.
+ */
+export const SHARED_BATCH_LIMIT = 256;
 
 interface MemoryStream {
+  readonly id: string;
   state: StreamState;
   /** `entries[i].seq === i + 1`, so reading after a cursor is a slice, not a search. */
   readonly entries: StoredEntry[];
-  readonly waiters: Set<Waiter>;
-  wakeScheduled: boolean;
+  readonly listeners: Set<StreamListener>;
+  /** Entries up to this seq have been handed to listeners. */
+  notified: number;
+  /** Queued for the next wake-up. */
+  dirty: boolean;
   expiresAt: number | undefined;
   expiryTimer: TimerHandle | undefined;
 }
@@ -29,6 +36,9 @@ export interface MemoryStreamStoreOptions {
 export class MemoryStreamStore implements StreamStore {
   readonly #streams = new Map<string, MemoryStream>();
   readonly #clock: Clock;
+  /** Streams with entries not yet handed to their listeners; all are woken by one setImmediate. */
+  #dirty: MemoryStream[] = [];
+  readonly #wake = () => this.#wakeAll();
 
   constructor(options: MemoryStreamStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -37,10 +47,12 @@ export class MemoryStreamStore implements StreamStore {
   async create(state: StreamState): Promise<void> {
     if (this.#find(state.stream_id)) throw new Error(`stream ${state.stream_id} already exists`);
     this.#streams.set(state.stream_id, {
+      id: state.stream_id,
       state: { ...state },
       entries: [],
-      waiters: new Set(),
-      wakeScheduled: false,
+      listeners: new Set(),
+      notified: 0,
+      dirty: false,
       expiresAt: undefined,
       expiryTimer: undefined,
     });
@@ -52,7 +64,10 @@ export class MemoryStreamStore implements StreamStore {
     const expected = stream.entries.length + 1;
     if (entry.seq !== expected) throw new Error(`stream ${streamId}: expected seq ${expected}, got ${entry.seq}`);
     stream.entries.push(entry);
-    this.#scheduleWake(stream);
+    if (stream.dirty) return;
+    stream.dirty = true;
+    if (this.#dirty.length === 0) setImmediate(this.#wake);
+    this.#dirty.push(stream);
   }
 
   async read(streamId: string, afterSeq: number, limit: number): Promise<StoredEntry[]> {
@@ -62,24 +77,15 @@ export class MemoryStreamStore implements StreamStore {
     return stream.entries.slice(from, from + Math.max(0, limit));
   }
 
-  waitForEntries(streamId: string, afterSeq: number, signal: AbortSignal): Promise<WaitOutcome> {
+  subscribe(streamId: string, listener: StreamListener): boolean {
     const stream = this.#find(streamId);
-    if (!stream) return Promise.resolve('gone');
-    if (stream.entries.length > afterSeq) return Promise.resolve('entries');
-    if (signal.aborted) return Promise.resolve('aborted');
-    return new Promise<WaitOutcome>((resolve) => {
-      const onAbort = () => waiter.settle('aborted');
-      const waiter: Waiter = {
-        afterSeq,
-        settle(outcome) {
-          stream.waiters.delete(waiter);
-          signal.removeEventListener('abort', onAbort);
-          resolve(outcome);
-        },
-      };
-      stream.waiters.add(waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    if (!stream) return false;
+    stream.listeners.add(listener);
+    return true;
+  }
+
+  unsubscribe(streamId: string, listener: StreamListener): void {
+    this.#streams.get(streamId)?.listeners.delete(listener);
   }
 
   async getState(streamId: string): Promise<StreamState | undefined> {
@@ -87,11 +93,13 @@ export class MemoryStreamStore implements StreamStore {
     return stream ? { ...stream.state } : undefined;
   }
 
-  async patchState(streamId: string, patch: Partial<StreamState>): Promise<StreamState | undefined> {
+  async patchState(streamId: string, patch: Partial<StreamState>): Promise<boolean> {
     const stream = this.#find(streamId);
-    if (!stream) return undefined;
-    stream.state = { ...stream.state, ...patch, stream_id: stream.state.stream_id };
-    return { ...stream.state };
+    if (!stream) return false;
+    // In place: the state is private to the store (getState and list hand out copies).
+    Object.assign(stream.state, patch);
+    stream.state.stream_id = stream.id;
+    return true;
   }
 
   async list(): Promise<StreamState[]> {
@@ -148,22 +156,52 @@ export class MemoryStreamStore implements StreamStore {
     if (!stream) return false;
     this.#streams.delete(streamId);
     if (stream.expiryTimer) this.#clock.clearTimeout(stream.expiryTimer);
-    for (const waiter of [...stream.waiters]) waiter.settle('gone');
+    const listeners = [...stream.listeners];
+    stream.listeners.clear();
+    for (const listener of listeners) listener.onGone();
     return true;
   }
 
   /**
-   * Waiters are woken once per event-loop turn, after every append of that turn: a subscriber then reads
-   * all of them in one batch and writes them to its socket in one write, instead of one write per event.
+   * Listeners are told once per event-loop turn, after every append of that turn: a caught-up subscriber
+   * then writes all of them in one socket write, instead of one write per event.
    */
-  #scheduleWake(stream: MemoryStream): void {
-    if (stream.wakeScheduled) return;
-    stream.wakeScheduled = true;
-    setImmediate(() => {
-      stream.wakeScheduled = false;
-      for (const waiter of [...stream.waiters]) {
-        if (stream.entries.length > waiter.afterSeq) waiter.settle('entries');
-      }
-    });
+  #wakeAll(): void {
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (const stream of dirty) {
+      stream.dirty = false;
+      if (this.#streams.get(stream.id) === stream) this.#notify(stream);
+    }
   }
+
+  #notify(stream: MemoryStream): void {
+    const { entries } = stream;
+    const from = stream.notified;
+    const to = entries.length;
+    stream.notified = to;
+    const last = entries[to - 1];
+    if (to <= from || last === undefined || stream.listeners.size === 0) return;
+    const batch: EntryBatch = {
+      firstSeq: from + 1,
+      lastSeq: to,
+      frames: to - from <= SHARED_BATCH_LIMIT ? joinFrames(entries, from, to) : undefined,
+      terminal: isTerminalEvent(last.name),
+    };
+    // Joined once above; each listener that is caught up writes this same string.
+    for (const listener of stream.listeners) {
+      try {
+        listener.onEntries(batch);
+      } catch {
+        // Listeners must not throw; one that does must not cost the others their batch.
+      }
+    }
+  }
+}
+
+function joinFrames(entries: readonly StoredEntry[], from: number, to: number): string {
+  if (to - from === 1) return entries[from]?.frame ?? '';
+  let frames = '';
+  for (let i = from; i < to; i += 1) frames += entries[i]?.frame ?? '';
+  return frames;
 }

@@ -5,9 +5,10 @@ import { encodeEvent } from '../protocol/sse.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { type Clock, isoTimestamp, systemClock } from './clock.js';
+import { flatten, LogEntry } from './log-entry.js';
 import { MemoryStreamStore } from './memory-stream-store.js';
 import type { RunContext, Runner } from './run-function.js';
-import { stateChanges } from './stream-state-reducer.js';
+import { type StateBasis, stateChanges } from './stream-state-reducer.js';
 import type { StoredEntry, StreamStore } from './stream-store.js';
 import { taskErrorFor } from './task-error.js';
 
@@ -39,8 +40,11 @@ interface LocalRun {
   lastSeq: number;
   /** Set once a terminal event was accepted: later emits are ignored. */
   ended: boolean;
-  /** The state as of the last accepted event, to derive each event's state changes. */
-  state: StreamState;
+  /**
+   * What deriving the next event's state changes needs, as of the last accepted event. Only these fields:
+   * the whole state lives in the store, and a copy per run would be one more object per idle stream.
+   */
+  readonly basis: StateBasis;
   /** Store writes happen one after another in this chain, so the log never has gaps or reorderings. */
   tail: Promise<void>;
   settled: Promise<void>;
@@ -96,7 +100,7 @@ export class StreamManager {
       controller: new AbortController(),
       lastSeq: 0,
       ended: false,
-      state,
+      basis: { status: state.status, total_chunks: state.total_chunks, chunks_completed: state.chunks_completed },
       tail: Promise.resolve(),
       settled: Promise.resolve(),
     };
@@ -189,9 +193,7 @@ export class StreamManager {
       streamId: run.streamId,
       request,
       signal: run.controller.signal,
-      emit: async (event) => {
-        await this.append(run.streamId, event);
-      },
+      emit: (event) => this.append(run.streamId, event).then(ignore),
     };
     try {
       await this.#runner.run(ctx);
@@ -223,22 +225,37 @@ export class StreamManager {
   #write(run: LocalRun, input: EventInput): Promise<StoredEntry> {
     run.lastSeq += 1;
     const seq = run.lastSeq;
-    const envelope = { stream_id: run.streamId, seq, timestamp: isoTimestamp(this.#clock.now()) };
-    // The envelope leads the JSON and cannot be overridden by what the run put in its data.
-    const data = { ...envelope, ...input.data, ...envelope };
+    const streamId = run.streamId;
+    const timestamp = isoTimestamp(this.#clock.now());
+    // One object per event. The envelope leads the JSON (its keys come first) and is assigned again after
+    // the run's fields, so whatever the run put in its data cannot override it.
+    const data = { stream_id: streamId, seq, timestamp, ...input.data };
+    data.stream_id = streamId;
+    data.seq = seq;
+    data.timestamp = timestamp;
     const event = { event: input.event, data } as StoredEvent;
-    const entry: StoredEntry = { seq, event, frame: encodeEvent(event.event, event.data, seq) };
-    const changes = stateChanges(run.state, event);
-    run.state = { ...run.state, ...changes };
+    const entry = new LogEntry(seq, event.event, flatten(encodeEvent(event.event, data, seq)));
+    const changes = stateChanges(run.basis, event);
+    applyBasis(run.basis, changes);
     const terminal = isTerminalEvent(event.event);
-    const written = run.tail.then(async () => {
-      await this.store.append(run.streamId, entry);
-      await this.store.patchState(run.streamId, changes);
-      if (terminal) await this.store.expire(run.streamId, this.ttlSeconds * MS_PER_SECOND);
-    });
-    run.tail = written.catch(() => undefined);
+    const written = run.tail.then(() => this.#store(streamId, entry, changes, terminal));
+    run.tail = written.catch(ignore);
     return written.then(() => entry);
   }
+
+  async #store(streamId: string, entry: StoredEntry, changes: Partial<StreamState>, terminal: boolean): Promise<void> {
+    await this.store.append(streamId, entry);
+    await this.store.patchState(streamId, changes);
+    if (terminal) await this.store.expire(streamId, this.ttlSeconds * MS_PER_SECOND);
+  }
+}
+
+function ignore(): void {}
+
+function applyBasis(basis: StateBasis, changes: Partial<StreamState>): void {
+  if (changes.status !== undefined) basis.status = changes.status;
+  if (changes.total_chunks !== undefined) basis.total_chunks = changes.total_chunks;
+  if (changes.chunks_completed !== undefined) basis.chunks_completed = changes.chunks_completed;
 }
 
 function initialState(streamId: string, task: string, now: string): StreamState {

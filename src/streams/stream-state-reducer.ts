@@ -9,19 +9,24 @@ export function statusForErrorCode(code: string): StreamStatus {
   return CANCEL_CODES.includes(code) ? 'cancelled' : 'error';
 }
 
+/** The fields of a state that {@link stateChanges} reads: what the writer of a stream keeps between events. */
+export type StateBasis = Pick<StreamState, 'status' | 'total_chunks' | 'chunks_completed'>;
+
 /**
- * The fields of a stream's state that `event` changes. Pure, so the manager (which writes the state) and
- * each SSE connection (which tracks status and agent for its heartbeats) derive the same state from the log.
+ * The fields of a stream's state that `event` changes, as one new object (it runs once per event, so it
+ * builds no intermediate objects). Pure: the state of a stream is a fold of its log.
  */
-export function stateChanges(state: StreamState, stored: StoredEvent): Partial<StreamState> {
-  const base: Partial<StreamState> = { last_event_id: stored.data.seq, updated_at: stored.data.timestamp };
+export function stateChanges(state: StateBasis, stored: StoredEvent): Partial<StreamState> {
+  const last_event_id = stored.data.seq;
+  const updated_at = stored.data.timestamp;
   switch (stored.event) {
     case 'task_started':
-      return { ...base, status: 'running' };
+      return { last_event_id, updated_at, status: 'running' };
     case 'task_progress': {
       const data = stored.data;
       return {
-        ...base,
+        last_event_id,
+        updated_at,
         status: runningUnlessFinished(state.status),
         total_chunks: data.total_chunks,
         chunks_completed: data.chunks_completed,
@@ -32,7 +37,8 @@ export function stateChanges(state: StreamState, stored: StoredEvent): Partial<S
     }
     case 'chunk_started':
       return {
-        ...base,
+        last_event_id,
+        updated_at,
         status: runningUnlessFinished(state.status),
         current_agent: stored.data.agent,
         current_stage: stored.data.stage,
@@ -40,10 +46,11 @@ export function stateChanges(state: StreamState, stored: StoredEvent): Partial<S
       };
     case 'chunk_completed':
       // Costs are left to task_progress, which carries the authoritative running total.
-      return { ...base, chunks_completed: state.chunks_completed + 1 };
+      return { last_event_id, updated_at, chunks_completed: state.chunks_completed + 1 };
     case 'task_completed':
       return {
-        ...base,
+        last_event_id,
+        updated_at,
         status: 'completed',
         result: stored.data.result,
         actual_cost: stored.data.cost,
@@ -53,7 +60,8 @@ export function stateChanges(state: StreamState, stored: StoredEvent): Partial<S
       };
     case 'task_error':
       return {
-        ...base,
+        last_event_id,
+        updated_at,
         status: statusForErrorCode(stored.data.code),
         error_message: stored.data.error,
         current_agent: null,
@@ -61,7 +69,7 @@ export function stateChanges(state: StreamState, stored: StoredEvent): Partial<S
       };
     case 'token_stream':
     case 'system_message':
-      return base;
+      return { last_event_id, updated_at };
     default:
       return assertNever(stored);
   }

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/protocol/events.js';
 import { encodeEvent } from '../../src/protocol/sse.js';
 import type { StreamState } from '../../src/protocol/stream-state.js';
-import { MemoryStreamStore } from '../../src/streams/memory-stream-store.js';
-import type { StoredEntry } from '../../src/streams/stream-store.js';
+import { LogEntry } from '../../src/streams/log-entry.js';
+import { MemoryStreamStore, SHARED_BATCH_LIMIT } from '../../src/streams/memory-stream-store.js';
+import type { EntryBatch, StoredEntry, StreamListener } from '../../src/streams/stream-store.js';
+import { waitForEntries } from '../../src/streams/wait-for-entries.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 function state(id: string): StreamState {
@@ -31,8 +33,24 @@ function entry(id: string, seq: number): StoredEntry {
     event: 'system_message',
     data: { stream_id: id, seq, timestamp: '2025-01-01T00:00:00.000Z', message: `m${seq}`, level: 'info' },
   };
-  return { seq, event, frame: encodeEvent(event.event, event.data, seq) };
+  return new LogEntry(seq, event.event, encodeEvent(event.event, event.data, seq));
 }
+
+/** A listener that records what it is told. */
+function recorder(): StreamListener & { batches: EntryBatch[]; gone: number } {
+  const batches: EntryBatch[] = [];
+  const self = {
+    batches,
+    gone: 0,
+    onEntries: (batch: EntryBatch) => batches.push(batch),
+    onGone: () => {
+      self.gone += 1;
+    },
+  };
+  return self;
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 const noSignal = () => new AbortController().signal;
 
@@ -59,37 +77,104 @@ describe('MemoryStreamStore', () => {
   it('wakes waiters once per event-loop turn, after all of that turn’s appends', async () => {
     const store = new MemoryStreamStore({ clock: new ManualClock() });
     await store.create(state('a'));
-    const waiting = store.waitForEntries('a', 0, noSignal());
+    const waiting = waitForEntries(store, 'a', 0, noSignal());
     // Appended in the same turn: the waiter must see all three when it wakes.
     void store.append('a', entry('a', 1));
     void store.append('a', entry('a', 2));
     void store.append('a', entry('a', 3));
     expect(await waiting).toBe('entries');
     expect((await store.read('a', 0, 100)).map((item) => item.seq)).toEqual([1, 2, 3]);
-    expect(await store.waitForEntries('a', 2, noSignal())).toBe('entries');
+    expect(await waitForEntries(store, 'a', 2, noSignal())).toBe('entries');
   });
 
   it('resolves a wait with aborted or gone, never rejecting', async () => {
     const store = new MemoryStreamStore({ clock: new ManualClock() });
     await store.create(state('a'));
     const controller = new AbortController();
-    const aborted = store.waitForEntries('a', 0, controller.signal);
+    const aborted = waitForEntries(store, 'a', 0, controller.signal);
     controller.abort();
     expect(await aborted).toBe('aborted');
-    const gone = store.waitForEntries('a', 0, noSignal());
+    const gone = waitForEntries(store, 'a', 0, noSignal());
     await store.delete('a');
     expect(await gone).toBe('gone');
-    expect(await store.waitForEntries('a', 0, noSignal())).toBe('gone');
+    expect(await waitForEntries(store, 'a', 0, noSignal())).toBe('gone');
+  });
+
+  it('decodes an entry’s event from its frame', async () => {
+    const store = new MemoryStreamStore({ clock: new ManualClock() });
+    await store.create(state('a'));
+    await store.append('a', entry('a', 1));
+    const [first] = await store.read('a', 0, 1);
+    expect(first?.name).toBe('system_message');
+    expect(first?.event).toEqual({
+      event: 'system_message',
+      data: { stream_id: 'a', seq: 1, timestamp: '2025-01-01T00:00:00.000Z', message: 'm1', level: 'info' },
+    });
+  });
+
+  it('hands every listener the same batch per turn, with the frames joined once', async () => {
+    const store = new MemoryStreamStore({ clock: new ManualClock() });
+    await store.create(state('a'));
+    const a = recorder();
+    const b = recorder();
+    expect(store.subscribe('a', a)).toBe(true);
+    expect(store.subscribe('a', b)).toBe(true);
+    for (let seq = 1; seq <= 3; seq += 1) void store.append('a', entry('a', seq));
+    await nextTurn();
+    expect(a.batches).toHaveLength(1);
+    expect(b.batches[0]).toBe(a.batches[0]);
+    const frames = (await store.read('a', 0, 3)).map((item) => item.frame).join('');
+    expect(a.batches[0]).toEqual({ firstSeq: 1, lastSeq: 3, frames, terminal: false });
+    store.unsubscribe('a', b);
+    await store.append('a', entry('a', 4));
+    await nextTurn();
+    expect(a.batches.map((batch) => [batch.firstSeq, batch.lastSeq])).toEqual([
+      [1, 3],
+      [4, 4],
+    ]);
+    expect(b.batches).toHaveLength(1);
+  });
+
+  it('leaves a batch too large for one write unjoined, for listeners to read from their cursors', async () => {
+    const store = new MemoryStreamStore({ clock: new ManualClock() });
+    await store.create(state('a'));
+    const a = recorder();
+    store.subscribe('a', a);
+    for (let seq = 1; seq <= SHARED_BATCH_LIMIT + 1; seq += 1) void store.append('a', entry('a', seq));
+    await nextTurn();
+    expect(a.batches).toEqual([{ firstSeq: 1, lastSeq: SHARED_BATCH_LIMIT + 1, frames: undefined, terminal: false }]);
+  });
+
+  it('marks a batch that ends with the terminal event', async () => {
+    const store = new MemoryStreamStore({ clock: new ManualClock() });
+    await store.create(state('a'));
+    const a = recorder();
+    store.subscribe('a', a);
+    await store.append('a', entry('a', 1));
+    const done = new LogEntry(2, 'task_error', 'id: 2\nevent: task_error\ndata: {}\n\n');
+    await store.append('a', done);
+    await nextTurn();
+    expect(a.batches[0]?.terminal).toBe(true);
+  });
+
+  it('tells listeners when their stream is gone, and refuses to subscribe to a missing one', async () => {
+    const store = new MemoryStreamStore({ clock: new ManualClock() });
+    await store.create(state('a'));
+    const a = recorder();
+    store.subscribe('a', a);
+    await store.delete('a');
+    expect(a.gone).toBe(1);
+    expect(store.subscribe('a', recorder())).toBe(false);
   });
 
   it('patches state and lists newest first', async () => {
     const store = new MemoryStreamStore({ clock: new ManualClock() });
     await store.create(state('old'));
     await store.create(state('new'));
-    const patched = await store.patchState('old', { status: 'running', stream_id: 'hijack' });
-    expect(patched).toMatchObject({ stream_id: 'old', status: 'running' });
+    expect(await store.patchState('old', { status: 'running', stream_id: 'hijack' })).toBe(true);
+    expect(await store.getState('old')).toMatchObject({ stream_id: 'old', status: 'running' });
     expect((await store.list()).map((item) => item.stream_id)).toEqual(['new', 'old']);
-    expect(await store.patchState('missing', { status: 'running' })).toBeUndefined();
+    expect(await store.patchState('missing', { status: 'running' })).toBe(false);
   });
 
   it('removes a stream once its TTL has passed, by timer or on access', async () => {
@@ -99,7 +184,7 @@ describe('MemoryStreamStore', () => {
     await store.create(state('b'));
     await store.expire('a', 1000);
     await store.expire('b', 1000);
-    const waiter = store.waitForEntries('a', 0, noSignal());
+    const waiter = waitForEntries(store, 'a', 0, noSignal());
     clock.advance(999);
     expect(await store.getState('a')).toBeDefined();
     clock.advance(1);
