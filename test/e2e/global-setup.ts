@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { ROOT, sourcesChangedAt } from './freshness.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRY = join(ROOT, 'dist/cli/main.mjs');
 
 declare module 'vitest' {
@@ -13,15 +13,6 @@ declare module 'vitest' {
   }
 }
 
-/** Newest modification time under `path` (files only). */
-function newest(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let max = 0;
-  for (const name of readdirSync(path)) max = Math.max(max, newest(join(path, name)));
-  return max;
-}
-
 /**
  * Builds once (`npm run build`) when dist is missing or older than the sources, then snapshots `bin/` and
  * `dist/` into a private directory: colleagues rebuilding `dist/` in the same tree (unbuild cleans it
@@ -29,8 +20,7 @@ function newest(path: string): number {
  * built files still resolve their dependencies from `node_modules`.
  */
 export default function setup(project: TestProject): () => void {
-  const sources = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'package.json')), newest(join(ROOT, 'build.config.ts')));
-  if (!existsSync(ENTRY) || statSync(ENTRY).mtimeMs < sources) {
+  if (!existsSync(ENTRY) || statSync(ENTRY).mtimeMs < sourcesChangedAt()) {
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   const snapshot = join(ROOT, '.tmp', `e2e-cli-${process.pid}`);

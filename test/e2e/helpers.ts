@@ -53,7 +53,12 @@ const live = new Set<ChildProcess>();
 
 /** Spawns `node <bin> ...args`; every process spawned is killed by {@link killAll}. */
 export function spawnCli(args: string[], options: { env: Record<string, string>; cwd?: string }): CliProcess {
-  const child = spawn(process.execPath, [corchBin(), ...args], { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCommand(process.execPath, [corchBin(), ...args], options);
+}
+
+/** Spawns any command (the single binary, npx) with its output collected; killed by {@link killAll} too. */
+export function spawnCommand(command: string, args: string[], options: { env: Record<string, string>; cwd?: string }): CliProcess {
+  const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   let err = '';
