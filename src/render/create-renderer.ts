@@ -4,8 +4,9 @@ import { createTtyRenderer } from './tty-renderer.js';
 import type { ProgressMode, Renderer, RendererDeps } from './types.js';
 
 /**
- * Resolves `--progress auto` like docker buildx: `tty` when progress goes to an interactive terminal (pass
- * stderr's `isTTY`) and not under CI, else `plain`.
+ * Resolves `--progress auto` like docker buildx: `tty` on an interactive terminal, not under CI and not with
+ * `TERM=dumb`, else `plain`. `isTTY` is the caller's to decide; the CLI passes whether stdout and stderr
+ * are both terminals (the dashboard is drawn on stderr, the result goes to stdout).
  */
 export function resolveProgressMode(
   requested: ProgressMode | 'auto',
