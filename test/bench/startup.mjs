@@ -2,7 +2,7 @@
 // Start-up benchmark: `corch --version` through Node and through the single binary, side by side with
 // bare `node -e 0`, median of several runs. Goals: binary ≤ 25 ms, Node entry ≤ 2× bare Node.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,11 @@ const WARMUP = 3;
 const BINARY = path.join(ROOT, 'dist-bin', 'corch');
 
 function ensureBuilt() {
-  if (!existsSync(path.join(ROOT, 'dist/cli/main.mjs'))) run('npm', ['run', 'build']);
-  if (!existsSync(BINARY)) run('npm', ['run', 'build:binary']);
+  const entry = path.join(ROOT, 'dist/cli/main.mjs');
+  if (!existsSync(entry)) run('npm', ['run', 'build']);
+  // A binary older than the build or the shim it embeds would measure old code.
+  const inputs = Math.max(statSync(entry).mtimeMs, statSync(path.join(ROOT, 'bin/corch.mjs')).mtimeMs);
+  if (!existsSync(BINARY) || statSync(BINARY).mtimeMs < inputs) run('npm', ['run', 'compile:binary']);
 }
 
 function run(cmd, args) {
@@ -22,24 +25,39 @@ function run(cmd, args) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
 }
 
-/** Median wall time in ms of spawning `cmd args` to completion. */
-function measure(cmd, args) {
-  const times = [];
+/** Wall time in ms of spawning `cmd args` to completion. */
+function timeOnce(cmd, args) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+/**
+ * Median, min and max per command. The commands take turns, one run each per round, so a burst of load
+ * from other work on the machine falls on all of them alike instead of on whichever was being measured.
+ */
+function measureAll(commands) {
+  const times = commands.map(() => []);
   for (let i = 0; i < WARMUP + RUNS; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-    if (i >= WARMUP) times.push(ms);
+    commands.forEach(([cmd, args], k) => {
+      const ms = timeOnce(cmd, args);
+      if (i >= WARMUP) times[k].push(ms);
+    });
   }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return { median: t[Math.floor(t.length / 2)], min: t[0], max: t[t.length - 1] };
+  });
 }
 
 ensureBuilt();
-const bare = measure(process.execPath, ['-e', '0']);
-const nodeEntry = measure(process.execPath, [path.join(ROOT, 'bin/corch.mjs'), '--version']);
-const binary = measure(BINARY, ['--version']);
+const [bare, nodeEntry, binary] = measureAll([
+  [process.execPath, ['-e', '0']],
+  [process.execPath, [path.join(ROOT, 'bin/corch.mjs'), '--version']],
+  [BINARY, ['--version']],
+]);
 
 const rows = [
   ['node -e 0 (baseline)', bare, 1],
