@@ -1,7 +1,7 @@
 import type { CorchClient, TerminalEvent } from '../client/index.js';
 import type { CorchEvent } from '../protocol/events.js';
 import { FINISHED_STATUSES } from '../protocol/stream-state.js';
-import type { Renderer } from '../render/index.js';
+import type { ProgressMode, Renderer } from '../render/index.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { exitCodeFor } from './report-error.js';
@@ -20,6 +20,23 @@ export interface FollowOptions {
   timeout?: Timeout;
   /** Called for every event, after the renderer (the `--events` log). */
   onEvent?: (event: CorchEvent) => void;
+  /** The server-side batch window to ask for (see {@link streamBatchMs}); 0 or unset: none. */
+  batchMs?: number;
+}
+
+/**
+ * How long the server may gather events before writing them to a terminal view (`batch_ms`). A person
+ * cannot tell 50 ms apart (the dashboard redraws every 80 ms anyway), while one socket read and one
+ * render pass per 50 ms instead of one per token is most of the CLI's CPU on a fast stream.
+ */
+export const VIEW_BATCH_MS = 50;
+
+/**
+ * The batch window for a progress mode: {@link VIEW_BATCH_MS} for the dashboard and plain lines, none for
+ * `json`, whose reader is a program that may care about each event's timing.
+ */
+export function streamBatchMs(mode: ProgressMode): number {
+  return mode === 'json' ? 0 : VIEW_BATCH_MS;
 }
 
 /** A `--timeout` that started counting when the command did. */
@@ -109,6 +126,7 @@ export async function followStream(options: FollowOptions): Promise<FollowOutcom
   client
     .subscribe(streamId, {
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
+      ...(options.batchMs ? { batchMs: options.batchMs } : {}),
       signal: subscription.signal,
       onEvent: (event) => {
         if (event.event === 'task_completed' || event.event === 'task_error') terminal = event as TerminalEvent;

@@ -15,7 +15,7 @@ import {
   writeResultMarkdown,
 } from '../render/index.js';
 import { ioError } from './cli-error.js';
-import { type FollowOutcome, followStream, type Timeout } from './follow-stream.js';
+import { type FollowOutcome, followStream, streamBatchMs, type Timeout } from './follow-stream.js';
 import type { CliIo } from './io.js';
 import type { ProgressMode as RequestedMode } from './parse-options.js';
 
@@ -91,6 +91,7 @@ export async function watchStream(options: WatchOptions): Promise<number> {
       io,
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+      batchMs: streamBatchMs(renderer.mode),
       onEvent: (event: CorchEvent) => {
         eventLog?.write(event);
         if (wantState && event.event !== 'token_stream' && event.event !== 'heartbeat') state = reduceDashboard(state, event);

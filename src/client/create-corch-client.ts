@@ -1,6 +1,7 @@
 import type { CreatedStream, StreamState, TaskRequest } from '../protocol/index.js';
 import { CorchError } from '../protocol/index.js';
 import { errorFromResponse, isNetworkError, unreachableError } from './http-errors.js';
+import { fetchTransport, nodeHttpTransport } from './sse-transport.js';
 import { type ConnectionContext, subscribeToStream } from './subscribe.js';
 import type { CorchClient, CorchClientOptions, SleepLike } from './types.js';
 
@@ -40,7 +41,8 @@ export function createCorchClient(options: CorchClientOptions): CorchClient {
   const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
   const context: ConnectionContext = {
     baseUrl,
-    fetch: fetchFn,
+    // The event stream is read with node:http unless a fetch was injected (then everything goes through it).
+    transport: options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport,
     sleep: options.sleep ?? defaultSleep,
     apiKey: options.apiKey,
   };

@@ -7,12 +7,14 @@ import {
   MAX_RETRY_DELAY_MS,
   reconnectDelay,
 } from './reconnect-delay.js';
-import type { FetchLike, SleepLike, SubscribeOptions, SubscribeResult, TerminalEvent } from './types.js';
+import type { OpenedStream, SseTransport } from './sse-transport.js';
+import type { SleepLike, SubscribeOptions, SubscribeResult, TerminalEvent } from './types.js';
 
 /** What a subscription needs from its client. */
 export interface ConnectionContext {
   baseUrl: string;
-  fetch: FetchLike;
+  /** Opens the event stream: node:http(s), or the injected fetch when there is one. */
+  transport: SseTransport;
   sleep: SleepLike;
   apiKey: string | undefined;
 }
@@ -22,6 +24,9 @@ type Outcome =
   | { kind: 'terminal'; event: TerminalEvent }
   | { kind: 'no_content' }
   | { kind: 'dropped'; reason: string };
+
+/** The largest `batch_ms` a server accepts. */
+export const MAX_BATCH_MS = 1000;
 
 /** Why we aborted our own request: told apart from the caller's abort. */
 class IdleTimeout extends Error {}
@@ -37,6 +42,8 @@ interface Cursor {
   /** A (re)connection was answered but nothing has arrived on it yet: the next message confirms it. */
   awaitingFirst: 'connected' | 'reconnected' | null;
   url: string;
+  /** `batch_ms` to ask for; set to 0 for good once a server refused it (an older server answers 400). */
+  batchMs: number;
 }
 
 /** Follows `streamId` until its terminal event or a 204, reconnecting with `Last-Event-ID` in between. */
@@ -55,6 +62,7 @@ export async function subscribeToStream(
     lost: 0,
     awaitingFirst: 'connected',
     url,
+    batchMs: validBatchMs(options.batchMs),
   };
   const result = (terminal: TerminalEvent | null): SubscribeResult => ({
     terminal,
@@ -137,23 +145,31 @@ async function connectOnce(
   if (context.apiKey) headers.Authorization = `Bearer ${context.apiKey}`;
   if (cursor.lastSeq > 0) headers['Last-Event-ID'] = String(cursor.lastSeq);
 
-  const response = await context.fetch(url, { headers, signal });
-  if (response.status === 204) {
-    await response.body?.cancel().catch(() => undefined);
+  let opened: OpenedStream;
+  for (;;) {
+    const target = cursor.batchMs > 0 ? `${url}?batch_ms=${cursor.batchMs}` : url;
+    opened = await context.transport(target, headers, signal);
+    // A server from before `batch_ms` refuses the unknown parameter: ask again without it, and never again.
+    if (opened.status !== 400 || cursor.batchMs === 0) break;
+    opened.close();
+    cursor.batchMs = 0;
+  }
+  if (opened.status === 204) {
+    opened.close();
     return { kind: 'no_content' };
   }
-  if (response.status !== 200) {
-    const error = await errorFromResponse(response, {
+  if (opened.status !== 200) {
+    const error = await errorFromResponse(await opened.asResponse(), {
       baseUrl: context.baseUrl,
       what: `stream ${streamId}`,
       apiKeySent: Boolean(context.apiKey),
     });
+    opened.close();
     // A server that is restarting may answer 502/503 for a moment; anything else will not fix itself.
-    if (response.status >= 500 && cursor.awaitingFirst === 'reconnected') return { kind: 'dropped', reason: `HTTP ${response.status}` };
+    if (opened.status >= 500 && cursor.awaitingFirst === 'reconnected') return { kind: 'dropped', reason: `HTTP ${opened.status}` };
     throw error;
   }
   onAnswered();
-  if (!response.body) return { kind: 'dropped', reason: 'the response had no body' };
 
   let terminal: TerminalEvent | null = null;
   const decoder = createSseDecoder({
@@ -170,24 +186,20 @@ async function connectOnce(
 
   const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  const armIdle = () => {
-    if (idleMs <= 0) return;
-    clearTimeout(idleTimer);
+  if (idleMs > 0) {
+    // One timer for the whole connection, refreshed per chunk: re-creating it per chunk cost more than the
+    // decoding. The open socket keeps the process alive; this timer only watches it.
     idleTimer = setTimeout(() => controller.abort(new IdleTimeout()), idleMs);
-    // The open socket keeps the process alive; this timer only watches it.
     idleTimer.unref();
-  };
+  }
 
-  const reader = response.body.getReader();
-  armIdle();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      armIdle();
-      decoder.feed(value);
-      if (terminal) return { kind: 'terminal', event: terminal };
-    }
+    await opened.read((chunk) => {
+      idleTimer?.refresh();
+      decoder.feed(chunk);
+      return terminal !== null;
+    });
+    if (terminal) return { kind: 'terminal', event: terminal };
     return { kind: 'dropped', reason: 'the server closed the connection' };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
@@ -199,8 +211,14 @@ async function connectOnce(
     clearTimeout(idleTimer);
     // Stop reading (e.g. after the terminal event) without waiting for the server to close.
     controller.abort();
-    reader.releaseLock();
+    opened.close();
   }
+}
+
+/** `batchMs` as sent: a whole number of ms within what the server accepts (0–1000), 0 = none. */
+function validBatchMs(value: number | undefined): number {
+  if (value === undefined || !Number.isFinite(value) || value <= 0) return 0;
+  return Math.min(MAX_BATCH_MS, Math.round(value));
 }
 
 /** De-duplicates by seq, counts gaps, confirms the (re)connection, and hands the event on. */
