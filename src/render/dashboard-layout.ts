@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { DashboardState, StageRow, StatusLine } from './dashboard-state.js';
 import { formatCost, formatDuration, formatTokens, stageLabel } from './format.js';
-import { displayWidth, firstLine, padEnd, truncate, wrapLines } from './text.js';
+import { displayWidth, firstLine, padEnd, truncate, wrapTail } from './text.js';
 
 /** One spinner frame lasts this long; the frame shown is derived from the clock, so layout stays pure. */
 export const SPINNER_FRAME_MS = 100;
@@ -155,9 +155,7 @@ function paneLines(state: DashboardState, width: number, budget: number, c: Chal
   const title = ` ${stageLabel(state.live)} `;
   const rule = `─${truncate(title, width - 2)}`;
   const lines = [c.dim(rule + '─'.repeat(Math.max(0, width - displayWidth(rule))))];
-  const wrapped = wrapLines(state.live.text, width);
-  while (wrapped.length > 0 && wrapped.at(-1) === '') wrapped.pop();
-  return [...lines, ...wrapped.slice(-(budget - 1))];
+  return [...lines, ...wrapTail(state.live.text, width, budget - 1)];
 }
 
 function progressLine(state: DashboardState, width: number, c: ChalkInstance): string {

@@ -10,8 +10,13 @@ import { assertNever } from '../protocol/index.js';
 import { noticeText } from './notice-text.js';
 import type { RenderNotice } from './types.js';
 
-/** How much of the working agent's text the state keeps: more than any terminal shows, bounded memory. */
+/**
+ * How much of the working agent's text the state keeps (up to {@link LIVE_TEXT_SLACK_CHARS} more between cuts):
+ * more than any terminal shows, bounded memory.
+ */
 export const LIVE_TEXT_MAX_CHARS = 16_000;
+/** How far the live text may grow past {@link LIVE_TEXT_MAX_CHARS} before it is cut back to it. */
+const LIVE_TEXT_SLACK_CHARS = 4_000;
 /** Messages (system messages, warnings) kept for the header. */
 const MAX_MESSAGES = 3;
 
@@ -224,7 +229,9 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
         next.live && next.live.chunk === d.chunk_number
           ? next.live
           : { chunk: d.chunk_number, agent: d.agent, iteration: 0, text: '' };
-      const text = (live.text + d.tokens).slice(-LIVE_TEXT_MAX_CHARS);
+      // Trimmed in steps rather than per token: slicing a 16 000-character string copies it, on every event.
+      const joined = live.text + d.tokens;
+      const text = joined.length > LIVE_TEXT_MAX_CHARS + LIVE_TEXT_SLACK_CHARS ? joined.slice(-LIVE_TEXT_MAX_CHARS) : joined;
       return {
         ...next,
         firstOutputSeen: true,

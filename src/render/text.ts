@@ -64,3 +64,56 @@ export function firstLine(text: string): string {
   const line = sanitize(text).split('\n').find((l) => l.trim() !== '') ?? '';
   return line.trim();
 }
+
+/** Wrapped lines kept for re-use by {@link wrapTail}; cleared when full, so memory stays bounded. */
+const WRAP_CACHE_MAX_ENTRIES = 512;
+const wrapCache = new Map<string, string[]>();
+
+/** {@link wrapLines} of one line (no line break in it), memoised: the live pane re-wraps the same lines every frame. */
+function wrapOneLine(line: string, width: number): string[] {
+  const key = `${width}\u0000${line}`;
+  const cached = wrapCache.get(key);
+  if (cached) return cached;
+  const wrapped = wrapLines(line, width);
+  if (wrapCache.size >= WRAP_CACHE_MAX_ENTRIES) wrapCache.clear();
+  wrapCache.set(key, wrapped);
+  return wrapped;
+}
+
+/**
+ * The last `maxLines` lines of `wrapLines(text, width)` with trailing blank lines dropped, computed from the
+ * end: only the lines that are shown are sanitised and wrapped, so a frame costs the same whether the text
+ * is 200 or 16 000 characters long.
+ */
+export function wrapTail(text: string, width: number, maxLines: number): string[] {
+  if (maxLines <= 0) return [];
+  const chunks: string[][] = [];
+  let count = 0;
+  let end = text.length;
+  let trailing = true;
+  while (count < maxLines) {
+    let start = end;
+    // A line ends at \n, \r\n or a lone \r, as sanitize() reads them.
+    while (start > 0) {
+      const code = text.charCodeAt(start - 1);
+      if (code === 10 || code === 13) break;
+      start -= 1;
+    }
+    let wrapped = wrapOneLine(text.slice(start, end), width);
+    if (trailing) {
+      // Blank lines at the very end are not shown (the cache's arrays are shared: copy, don't pop).
+      let keep = wrapped.length;
+      while (keep > 0 && wrapped[keep - 1] === '') keep -= 1;
+      wrapped = wrapped.slice(0, keep);
+      trailing = keep === 0;
+    }
+    chunks.push(wrapped);
+    count += wrapped.length;
+    if (start === 0) break;
+    end = start - 1;
+    if (end > 0 && text.charCodeAt(end) === 10 && text.charCodeAt(end - 1) === 13) end -= 1;
+  }
+  const lines: string[] = [];
+  for (let i = chunks.length - 1; i >= 0; i--) lines.push(...(chunks[i] ?? []));
+  return lines.slice(-maxLines);
+}
