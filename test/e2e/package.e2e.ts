@@ -69,15 +69,33 @@ describe('the npm package', () => {
       expect(r.stdout + r.stderr).not.toMatch(ANSI);
       expect(r.stderr).toMatch(/completed/);
       expect(readFileSync(join(empty, 'o.md'), 'utf8')).toMatch(/^#/m);
+
+      // The programmatic API, as another project would import it from that install: the exports map
+      // resolves by name to the server, the client and the protocol, with declarations beside them.
+      const installed = npxInstallDir(spec, env);
+      const api = execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', "const m = await import('corch'); console.log(Object.keys(m).sort().join(' '));"],
+        { cwd: installed, encoding: 'utf8' },
+      );
+      expect(api.trim().split(' ')).toEqual(expect.arrayContaining(['startServer', 'createCorchClient', 'EVENT_NAMES', 'encodeEvent']));
+      const manifest = JSON.parse(readFileSync(join(installed, 'node_modules/corch/package.json'), 'utf8')) as {
+        exports: { '.': { types: string } };
+      };
+      expect(readFileSync(join(installed, 'node_modules/corch', manifest.exports['.'].types), 'utf8')).toMatch(/createCorchClient/);
     } finally {
       removeNpxInstall(spec, env);
     }
   });
 });
 
-/** npx installs into `<npm cache>/_npx/<hash of the spec>`; this test's spec is unique, so its install goes. */
-function removeNpxInstall(spec: string, env: Record<string, string>): void {
+/** Where npx installed `spec`: `<npm cache>/_npx/<hash of the spec>` (as libnpmexec names it). */
+function npxInstallDir(spec: string, env: Record<string, string>): string {
   const cache = execFileSync('npm', ['config', 'get', 'cache'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  const hash = createHash('sha512').update(spec).digest('hex').slice(0, 16);
-  rmSync(join(cache, '_npx', hash), { recursive: true, force: true });
+  return join(cache, '_npx', createHash('sha512').update(spec).digest('hex').slice(0, 16));
+}
+
+/** This test's spec is unique (a fresh temporary path), so its npx install is removed with it. */
+function removeNpxInstall(spec: string, env: Record<string, string>): void {
+  rmSync(npxInstallDir(spec, env), { recursive: true, force: true });
 }
