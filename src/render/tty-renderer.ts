@@ -1,8 +1,8 @@
 import { Chalk } from 'chalk';
-import { createLogUpdate } from 'log-update';
 import ora, { type Ora } from 'ora';
 import { colorLevel } from './color.js';
 import { renderDashboard, SPINNER_FRAME_MS } from './dashboard-layout.js';
+import { createFrameWriter } from './frame-writer.js';
 import { type DashboardState, initialDashboardState, reduceDashboard } from './dashboard-state.js';
 import { finishCommon } from './plain-renderer.js';
 import { sanitize } from './text.js';
@@ -10,8 +10,8 @@ import type { FinishSummary, OutputStreamLike, Renderer, RendererDeps } from './
 
 /**
  * The dashboard is redrawn at most this often, however fast tokens arrive. Text streaming in at 12 frames
- * a second reads as smooth, and each frame (layout, then log-update's diff) costs about a millisecond of
- * CPU, so 25 frames a second was most of what `corch run` spent on a fast stream.
+ * a second reads as smooth, and each frame costs layout and terminal output, so 25 frames a second was
+ * most of what `corch run` spent on a fast stream.
  */
 export const MAX_REDRAWS_PER_SECOND = 12;
 /** Minimum time between two redraws. */
@@ -30,7 +30,7 @@ export interface TtyRenderer extends Renderer {
 }
 
 /**
- * The live dashboard on stderr: an ora spinner while connecting and until the first token, then log-update
+ * The live dashboard on stderr: an ora spinner while connecting and until the first token, then redrawn
  * frames of {@link renderDashboard}, throttled to {@link MAX_REDRAWS_PER_SECOND}. The final frame stays; the
  * result follows on stdout (or where it was saved, on stderr).
  */
@@ -40,8 +40,7 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
   const width = () => positive(deps.columns?.() ?? out.columns, FALLBACK_COLUMNS);
   const height = () => positive(deps.rows?.() ?? out.rows, FALLBACK_ROWS);
   const color = colorLevel(out, deps.env) > 0;
-  // log-update reads the size from its stream on every frame: hand it ours, so injected sizes win.
-  // ora also moves the cursor through the stream's readline methods; they are plain escape sequences.
+  // ora reads the size from its stream: hand it ours, so injected sizes win. ora also moves the cursor through the stream's readline methods; they are plain escape sequences.
   const terminal: OutputStreamLike & Record<string, unknown> = {
     // Always "written": backpressure on a terminal is not ours to manage, and ora would wait for 'drain'.
     write: (chunk: string) => {
@@ -64,8 +63,7 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
       return height();
     },
   };
-  // The cursor is hidden and shown here, on our stream: log-update's own handling would use process.stderr.
-  const draw = createLogUpdate(terminal as unknown as NodeJS.WritableStream, { showCursor: true });
+  const draw = createFrameWriter(terminal);
   let state: DashboardState = initialDashboardState();
   let spinner: Ora | null = null;
   let dashboard = false;
@@ -110,7 +108,7 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
     } else spinner.text = spinnerText();
   };
 
-  /** The last frame handed to log-update, so an unchanged screen costs no diff (log-update re-wraps first). */
+  /** The last frame drawn: an unchanged screen (nothing new since the last tick) is not diffed again. */
   let lastFrame = '';
 
   const drawNow = (force = false) => {
