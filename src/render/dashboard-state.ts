@@ -4,6 +4,7 @@ import type {
   TaskCompletedData,
   TaskProgressData,
   TaskStartedData,
+  TokenStreamData,
   Usage,
 } from '../protocol/index.js';
 import { assertNever } from '../protocol/index.js';
@@ -184,7 +185,25 @@ function fromProgress(data: TaskProgressData, state: DashboardState): DashboardS
   };
 }
 
+function reduceTokens(state: DashboardState, d: TokenStreamData): DashboardState {
+  const live =
+    state.live && state.live.chunk === d.chunk_number ? state.live : { chunk: d.chunk_number, agent: d.agent, iteration: 0, text: '' };
+  // Trimmed in steps rather than per token: slicing a 16 000-character string copies it, on every event.
+  const joined = live.text + d.tokens;
+  const text = joined.length > LIVE_TEXT_MAX_CHARS + LIVE_TEXT_SLACK_CHARS ? joined.slice(-LIVE_TEXT_MAX_CHARS) : joined;
+  return {
+    ...state,
+    lastSeq: Math.max(state.lastSeq, d.seq),
+    streamId: state.streamId ?? d.stream_id,
+    firstOutputSeen: true,
+    live: { ...live, text },
+    rows: updateRow(state.rows, d.chunk_number, (row) => ({ ...row, deltas: row.deltas + 1 })),
+  };
+}
+
 function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
+  // The most frequent event by far: one copy of the state instead of two.
+  if (event.event === 'token_stream') return reduceTokens(state, event.data);
   const seq = event.event === 'heartbeat' ? state.lastSeq : Math.max(state.lastSeq, event.data.seq);
   const next: DashboardState = { ...state, lastSeq: seq, streamId: state.streamId ?? event.data.stream_id };
   switch (event.event) {
@@ -221,22 +240,6 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
         live: { chunk: d.chunk_number, agent: d.agent, iteration: d.iteration, text: '' },
         // A status line about the connection is stale once work visibly moves on.
         connection: next.connection?.level === 'error' ? next.connection : null,
-      };
-    }
-    case 'token_stream': {
-      const d = event.data;
-      const live =
-        next.live && next.live.chunk === d.chunk_number
-          ? next.live
-          : { chunk: d.chunk_number, agent: d.agent, iteration: 0, text: '' };
-      // Trimmed in steps rather than per token: slicing a 16 000-character string copies it, on every event.
-      const joined = live.text + d.tokens;
-      const text = joined.length > LIVE_TEXT_MAX_CHARS + LIVE_TEXT_SLACK_CHARS ? joined.slice(-LIVE_TEXT_MAX_CHARS) : joined;
-      return {
-        ...next,
-        firstOutputSeen: true,
-        live: { ...live, text },
-        rows: updateRow(next.rows, d.chunk_number, (row) => ({ ...row, deltas: row.deltas + 1 })),
       };
     }
     case 'chunk_completed': {

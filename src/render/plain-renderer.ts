@@ -67,7 +67,9 @@ export function createPlainRenderer(deps: RendererDeps): Renderer {
 
   const onEvent = (event: CorchEvent) => {
     const before = state;
-    state = reduceDashboard(state, event);
+    // Token deltas only feed the dashboard's live pane and counters, which plain output never shows:
+    // reducing them would copy the state for every token.
+    if (event.event !== 'token_stream' && event.event !== 'heartbeat') state = reduceDashboard(state, event);
     switch (event.event) {
       case 'task_started': {
         const d = event.data;
