@@ -6,9 +6,18 @@ import wrapAnsi from 'wrap-ansi';
 const TAB = '  ';
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+/**
+ * Text made only of characters one column wide and one code unit long: printable ASCII, Latin-1 (but the
+ * soft hyphen), dashes and ellipsis, box drawing, block elements and braille — what the dashboard is drawn
+ * with. string-width's own fast path covers ASCII only, and a frame's bars, rules and `·` separators sent
+ * every line through grapheme segmentation; test/render/text-width.test.ts checks each of these characters
+ * against string-width.
+ */
+const SINGLE_COLUMN = /^[\u0020-\u007E\u00A0-\u00AC\u00AE-\u00FF\u2010-\u2027\u2500-\u259F\u2800-\u28FF]*$/;
+
 /** Display width in terminal columns (East Asian wide characters and emoji count 2; ANSI counts 0). */
 export function displayWidth(text: string): number {
-  return stringWidth(text);
+  return SINGLE_COLUMN.test(text) ? text.length : stringWidth(text);
 }
 
 /**
@@ -25,6 +34,7 @@ export function sanitize(text: string): string {
 /** Cuts plain text to `width` columns, ending with `…` when something was cut. Never splits a grapheme. */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
+  if (SINGLE_COLUMN.test(text)) return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
   if (stringWidth(text) <= width) return text;
   let out = '';
   let used = 0;
@@ -40,7 +50,7 @@ export function truncate(text: string, width: number): string {
 /** Pads plain text with spaces to `width` columns (truncating first when it is wider). */
 export function padEnd(text: string, width: number): string {
   const cut = truncate(text, width);
-  return cut + ' '.repeat(Math.max(0, width - stringWidth(cut)));
+  return cut + ' '.repeat(Math.max(0, width - displayWidth(cut)));
 }
 
 /** Wraps text to `width` columns: words where possible, hard breaks for longer runs; keeps indentation. */

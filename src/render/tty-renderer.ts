@@ -9,11 +9,12 @@ import { sanitize } from './text.js';
 import type { FinishSummary, OutputStreamLike, Renderer, RendererDeps } from './types.js';
 
 /**
- * The dashboard is redrawn at most this often, however fast tokens arrive. Text streaming in at 12 frames
- * a second reads as smooth, and each frame costs layout and terminal output, so 25 frames a second was
- * most of what `corch run` spent on a fast stream.
+ * The dashboard is redrawn at most this often, however fast tokens arrive: once per spinner frame, like
+ * docker buildx's 100 ms refresh. Text streaming in at 10 frames a second reads as smooth, and each frame
+ * costs layout and terminal output, so 25 frames a second was most of what `corch run` spent on a fast
+ * stream.
  */
-export const MAX_REDRAWS_PER_SECOND = 12;
+export const MAX_REDRAWS_PER_SECOND = 10;
 /** Minimum time between two redraws. */
 export const REDRAW_INTERVAL_MS = Math.ceil(1000 / MAX_REDRAWS_PER_SECOND);
 /** The spinner and the elapsed times tick this often while an agent works. */
