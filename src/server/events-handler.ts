@@ -52,14 +52,12 @@ export async function handleEvents(
   const connection = new SseConnection({
     req,
     res,
-    store: ctx.manager.store,
-    clock: ctx.clock,
-    streamId,
+    shared: ctx.sse,
+    streamId: state.stream_id,
     cursor,
     retryMs: ctx.retryMs,
     headers,
     batchMs,
-    onClose: ctx.releaseConnection,
   });
   ctx.connections.add(connection);
   ctx.wheel.add(connection);

@@ -1,7 +1,7 @@
 import type { Clock } from '../streams/clock.js';
 import type { StreamManager } from '../streams/stream-manager.js';
 import type { HeartbeatWheel } from './heartbeat-wheel.js';
-import type { SseConnection } from './sse-connection.js';
+import type { SseConnection, SseShared } from './sse-connection.js';
 
 /** What the route handlers share: built once per server by `startServer`. */
 export interface ServerContext {
@@ -18,8 +18,9 @@ export interface ServerContext {
   /** Called with the error before a 500 answer (its message is not sent to the client). */
   readonly onError: (error: unknown) => void;
   /**
-   * Called by an SSE connection once it has closed: unregisters it (shutdown waits for the last one). One
-   * function for every connection, so an open connection holds no closure of its own for it.
+   * Store, clock and release hook of every SSE connection: one object for all of them, so an open
+   * connection holds one reference rather than three (and no closure of its own). `release` unregisters a
+   * closed connection (shutdown waits for the last one).
    */
-  readonly releaseConnection: (connection: SseConnection) => void;
+  readonly sse: SseShared;
 }

@@ -22,11 +22,19 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   Connection: 'keep-alive',
 };
 
+/** What every connection of one server shares: one object, referenced by each connection. */
+export interface SseShared {
+  readonly store: StreamStore;
+  readonly clock: Clock;
+  /** Called once per connection, when its response has ended or the client went away. */
+  readonly release: (connection: SseConnection) => void;
+}
+
 export interface SseConnectionOptions {
   req: IncomingMessage;
   res: ServerResponse;
-  store: StreamStore;
-  clock: Clock;
+  shared: SseShared;
+  /** The stream's id as the store holds it (not a slice of the request URL, which it would keep alive). */
   streamId: string;
   /** Send entries with seq > cursor. */
   cursor: number;
@@ -37,8 +45,6 @@ export interface SseConnectionOptions {
    * events was more than this long ago; otherwise new events wait until that write + this window.
    */
   batchMs: number;
-  /** Called once, when the response has ended or the client went away. */
-  onClose: (connection: SseConnection) => void;
 }
 
 /**
@@ -53,12 +59,10 @@ export interface SseConnectionOptions {
  */
 export class SseConnection implements HeartbeatTarget, StreamListener {
   readonly streamId: string;
-  readonly #req: IncomingMessage;
+  heartbeatSlot: number | undefined;
   readonly #res: ServerResponse;
-  readonly #store: StreamStore;
-  readonly #clock: Clock;
+  readonly #shared: SseShared;
   readonly #batchMs: number;
-  readonly #onClose: (connection: SseConnection) => void;
   #cursor: number;
   /** Sent before the first event: `retry:` (then empty). */
   #prefix: string;
@@ -76,17 +80,23 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
   #onDrain: (() => void) | undefined;
   #onFlush: (() => void) | undefined;
 
+  /** Sends the headers; {@link SseConnection.start} then sends the events. */
   constructor(options: SseConnectionOptions) {
+    const { res, req } = options;
     this.streamId = options.streamId;
-    this.#req = options.req;
-    this.#res = options.res;
-    this.#store = options.store;
-    this.#clock = options.clock;
+    this.heartbeatSlot = undefined;
+    this.#res = res;
+    this.#shared = options.shared;
     this.#batchMs = options.batchMs;
-    this.#onClose = options.onClose;
     this.#cursor = options.cursor;
     this.#prefix = encodeRetry(options.retryMs);
-    this.#res.writeHead(200, { ...SSE_HEADERS, ...options.headers });
+    // 'on', not 'once': a response closes once, and once() would add a wrapper and its state per connection.
+    res.on('close', () => this.#closedByPeer());
+    // SSE responses live as long as the run; only the server's own heartbeats and shutdown end them.
+    req.socket.setTimeout(0);
+    req.socket.setKeepAlive(true, SSE_TCP_KEEPALIVE_MS);
+    req.socket.setNoDelay(true);
+    res.writeHead(200, { ...SSE_HEADERS, ...options.headers });
   }
 
   /** The seq of the last event written to this client. */
@@ -99,14 +109,8 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
    * connection then lives on callbacks until the terminal event or a disconnect: nothing awaits it.
    */
   start(): void {
-    const socket = this.#req.socket;
-    this.#res.once('close', () => this.#closedByPeer());
-    // SSE responses live as long as the run; only the server's own heartbeats and shutdown end them.
-    socket.setTimeout(0);
-    socket.setKeepAlive(true, SSE_TCP_KEEPALIVE_MS);
-    socket.setNoDelay(true);
     // Subscribed before the first read, so nothing appended in between is missed.
-    if (!this.#store.subscribe(this.streamId, this)) {
+    if (!this.#shared.store.subscribe(this.streamId, this)) {
       this.end();
       return;
     }
@@ -123,11 +127,11 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
     // Waiting for 'drain' or for the batching window: that wake-up reads on from the cursor.
     if (this.#needDrain || this.#flushTimer !== undefined) return;
     if (this.#batchMs > 0) {
-      const now = this.#clock.now();
+      const now = this.#shared.clock.now();
       const due = this.#lastWriteAt + this.#batchMs;
       if (now <= due) {
         this.#onFlush ??= () => this.#flush();
-        this.#flushTimer = this.#clock.setTimeout(this.#onFlush, due - now);
+        this.#flushTimer = this.#shared.clock.setTimeout(this.#onFlush, due - now);
         return;
       }
     }
@@ -150,7 +154,7 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
     // A full socket already proves nothing is idle-timing out; adding to it would grow memory.
     if (this.#ended || this.#needDrain) return;
     // The state is read now rather than tracked per connection: heartbeats are rare, events are not.
-    this.#store.getState(this.streamId).then(
+    this.#shared.store.getState(this.streamId).then(
       (state) => this.#beat(state),
       () => undefined,
     );
@@ -176,7 +180,7 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
     try {
       while (!this.#ended && !this.#needDrain) {
         this.#missed = false;
-        const entries = await this.#store.read(this.streamId, this.#cursor, READ_BATCH_LIMIT);
+        const entries = await this.#shared.store.read(this.streamId, this.#cursor, READ_BATCH_LIMIT);
         if (this.#ended) return;
         if (entries.length === 0) {
           // A batch announced during the read may not be in what it returned: read once more.
@@ -210,14 +214,21 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
     }
   }
 
+  /** End of the batching window: read on from the cursor, unless the socket is full ('drain' will). */
   #flush(): void {
     this.#flushTimer = undefined;
     if (!this.#ended && !this.#needDrain && !this.#reading) void this.#catchUp();
   }
 
+  /** The socket drained: read on from the cursor, unless a batching window is open (its end will). */
+  #drained(): void {
+    this.#needDrain = false;
+    if (!this.#ended && !this.#reading && this.#flushTimer === undefined) void this.#catchUp();
+  }
+
   #beat(state: StreamState | undefined): void {
     if (state === undefined || this.#ended || this.#needDrain) return;
-    const now = this.#clock.now();
+    const now = this.#shared.clock.now();
     const frame = encodeEvent('heartbeat', {
       stream_id: state.stream_id,
       seq: state.last_event_id,
@@ -230,7 +241,7 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
   }
 
   #sendEvents(frames: string): void {
-    if (this.#batchMs > 0) this.#lastWriteAt = this.#clock.now();
+    if (this.#batchMs > 0) this.#lastWriteAt = this.#shared.clock.now();
     this.#write(frames);
   }
 
@@ -248,16 +259,11 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
     this.#res.once('drain', this.#onDrain);
   }
 
-  #drained(): void {
-    this.#needDrain = false;
-    if (!this.#ended && !this.#reading && this.#flushTimer === undefined) void this.#catchUp();
-  }
-
   /** Stops listening: no more batches, no pending flush. */
   #release(): void {
     this.#ended = true;
-    this.#store.unsubscribe(this.streamId, this);
-    if (this.#flushTimer !== undefined) this.#clock.clearTimeout(this.#flushTimer);
+    this.#shared.store.unsubscribe(this.streamId, this);
+    if (this.#flushTimer !== undefined) this.#shared.clock.clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
   }
 
@@ -265,6 +271,6 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
     if (this.#closed) return;
     this.#closed = true;
     this.#release();
-    this.#onClose(this);
+    this.#shared.release(this);
   }
 }

@@ -98,10 +98,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     connections,
     wheel: new HeartbeatWheel(clock, (options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000),
     onError: options.onError ?? (() => undefined),
-    releaseConnection: (connection) => {
-      connections.delete(connection);
-      ctx.wheel.remove(connection);
-      if (connections.size === 0) notifyIdle?.();
+    sse: {
+      store: manager.store,
+      clock,
+      release: (connection) => {
+        connections.delete(connection);
+        ctx.wheel.remove(connection);
+        if (connections.size === 0) notifyIdle?.();
+      },
     },
   };
 

@@ -14,8 +14,9 @@ interface MemoryStream {
   readonly id: string;
   state: StreamState;
   /** `entries[i].seq === i + 1`, so reading after a cursor is a slice, not a search. */
-  readonly entries: StoredEntry[];
-  readonly listeners: Set<StreamListener>;
+  entries: StoredEntry[];
+  /** An array, not a Set: a stream has one listener or a few most of the time, and a Set costs ~4× more. */
+  readonly listeners: StreamListener[];
   /** Entries up to this seq have been handed to listeners. */
   notified: number;
   /** Queued for the next wake-up. */
@@ -49,8 +50,8 @@ export class MemoryStreamStore implements StreamStore {
     this.#streams.set(state.stream_id, {
       id: state.stream_id,
       state: { ...state },
-      entries: [],
-      listeners: new Set(),
+      entries: NO_ENTRIES,
+      listeners: [],
       notified: 0,
       dirty: false,
       expiresAt: undefined,
@@ -63,7 +64,10 @@ export class MemoryStreamStore implements StreamStore {
     if (!stream) throw new Error(`stream ${streamId} does not exist`);
     const expected = stream.entries.length + 1;
     if (entry.seq !== expected) throw new Error(`stream ${streamId}: expected seq ${expected}, got ${entry.seq}`);
-    stream.entries.push(entry);
+    // The first entry gets an array of its own, of exactly one slot: pushing onto an empty array would
+    // reserve 17, and most idle streams hold one entry (task_started) for as long as they live.
+    if (stream.entries.length === 0) stream.entries = [entry];
+    else stream.entries.push(entry);
     if (stream.dirty) return;
     stream.dirty = true;
     if (this.#dirty.length === 0) setImmediate(this.#wake);
@@ -80,12 +84,14 @@ export class MemoryStreamStore implements StreamStore {
   subscribe(streamId: string, listener: StreamListener): boolean {
     const stream = this.#find(streamId);
     if (!stream) return false;
-    stream.listeners.add(listener);
+    stream.listeners.push(listener);
     return true;
   }
 
   unsubscribe(streamId: string, listener: StreamListener): void {
-    this.#streams.get(streamId)?.listeners.delete(listener);
+    const listeners = this.#streams.get(streamId)?.listeners;
+    const index = listeners?.indexOf(listener) ?? -1;
+    if (index >= 0) listeners?.splice(index, 1);
   }
 
   async getState(streamId: string): Promise<StreamState | undefined> {
@@ -156,8 +162,7 @@ export class MemoryStreamStore implements StreamStore {
     if (!stream) return false;
     this.#streams.delete(streamId);
     if (stream.expiryTimer) this.#clock.clearTimeout(stream.expiryTimer);
-    const listeners = [...stream.listeners];
-    stream.listeners.clear();
+    const listeners = stream.listeners.splice(0);
     for (const listener of listeners) listener.onGone();
     return true;
   }
@@ -181,15 +186,17 @@ export class MemoryStreamStore implements StreamStore {
     const to = entries.length;
     stream.notified = to;
     const last = entries[to - 1];
-    if (to <= from || last === undefined || stream.listeners.size === 0) return;
+    if (to <= from || last === undefined || stream.listeners.length === 0) return;
     const batch: EntryBatch = {
       firstSeq: from + 1,
       lastSeq: to,
       frames: to - from <= SHARED_BATCH_LIMIT ? joinFrames(entries, from, to) : undefined,
       terminal: isTerminalEvent(last.name),
     };
-    // Joined once above; each listener that is caught up writes this same string.
-    for (const listener of stream.listeners) {
+    // Joined once above; each listener that is caught up writes this same string. A listener may
+    // unsubscribe (its response ended) while being told, so several are told from a copy of the list.
+    const listeners = stream.listeners.length === 1 ? stream.listeners : stream.listeners.slice();
+    for (const listener of listeners) {
       try {
         listener.onEntries(batch);
       } catch {
@@ -198,6 +205,9 @@ export class MemoryStreamStore implements StreamStore {
     }
   }
 }
+
+/** Shared by every stream that has no entry yet (never pushed onto: the first append replaces it). */
+const NO_ENTRIES: StoredEntry[] = [];
 
 function joinFrames(entries: readonly StoredEntry[], from: number, to: number): string {
   if (to - from === 1) return entries[from]?.frame ?? '';

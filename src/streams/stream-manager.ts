@@ -5,9 +5,10 @@ import { encodeEvent } from '../protocol/sse.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { type Clock, isoTimestamp, systemClock } from './clock.js';
+import { LocalRun } from './local-run.js';
 import { flatten, LogEntry } from './log-entry.js';
 import { MemoryStreamStore } from './memory-stream-store.js';
-import type { RunContext, Runner } from './run-function.js';
+import type { Runner } from './run-function.js';
 import { type StateBasis, stateChanges } from './stream-state-reducer.js';
 import type { StoredEntry, StreamStore } from './stream-store.js';
 import { taskErrorFor } from './task-error.js';
@@ -17,6 +18,8 @@ export const DEFAULT_TTL_SECONDS = 3600;
 /** Streams that may run at once before `create` answers 503. */
 export const DEFAULT_MAX_STREAMS = 100;
 const MS_PER_SECOND = 1000;
+/** Tells {@link StreamManager} `#settle` that the run function returned rather than threw. */
+const RETURNED = Symbol('returned');
 
 export interface StreamManagerOptions {
   /** Executes each run. */
@@ -30,24 +33,6 @@ export interface StreamManagerOptions {
   maxStreams?: number;
   /** Stream ids; defaults to random UUIDs. */
   createId?: () => string;
-}
-
-/** A run executing in this process: the manager is the only writer of its log. */
-interface LocalRun {
-  readonly streamId: string;
-  readonly controller: AbortController;
-  /** Seq of the last event accepted (numbered synchronously, so seq order is call order). */
-  lastSeq: number;
-  /** Set once a terminal event was accepted: later emits are ignored. */
-  ended: boolean;
-  /**
-   * What deriving the next event's state changes needs, as of the last accepted event. Only these fields:
-   * the whole state lives in the store, and a copy per run would be one more object per idle stream.
-   */
-  readonly basis: StateBasis;
-  /** Store writes happen one after another in this chain, so the log never has gaps or reorderings. */
-  tail: Promise<void>;
-  settled: Promise<void>;
 }
 
 /**
@@ -95,15 +80,7 @@ export class StreamManager {
     const streamId = this.#createId();
     const now = isoTimestamp(this.#clock.now());
     const state = initialState(streamId, request.task, now);
-    const run: LocalRun = {
-      streamId,
-      controller: new AbortController(),
-      lastSeq: 0,
-      ended: false,
-      basis: { status: state.status, total_chunks: state.total_chunks, chunks_completed: state.chunks_completed },
-      tail: Promise.resolve(),
-      settled: Promise.resolve(),
-    };
+    const run = new LocalRun(this, streamId, request, state);
     // Counted before the first await so that concurrent creations see the cap.
     this.#runs.set(streamId, run);
     this.#live += 1;
@@ -115,7 +92,7 @@ export class StreamManager {
       this.#live -= 1;
       throw error;
     }
-    run.settled = this.#execute(run, request);
+    run.settled = this.#execute(run);
     return { ...state };
   }
 
@@ -188,24 +165,37 @@ export class StreamManager {
     }
   }
 
-  async #execute(run: LocalRun, request: TaskRequest): Promise<void> {
-    const ctx: RunContext = {
-      streamId: run.streamId,
-      request,
-      signal: run.controller.signal,
-      emit: (event) => this.append(run.streamId, event).then(ignore),
-    };
+  /**
+   * Runs the run function, then ends the stream if it did not, waits for the last store write, and forgets
+   * the run. Promise callbacks rather than an async function: a suspended async function holds a generator
+   * and its registers for the whole (possibly hours-long) run.
+   */
+  #execute(run: LocalRun): Promise<void> {
+    let running: Promise<void>;
     try {
-      await this.#runner.run(ctx);
-      if (!run.ended) {
-        this.#stop(run, new CorchError('E_RUN_FAILED', 'the run ended without sending task_completed or task_error'), false);
-      }
+      running = this.#runner.run(run);
     } catch (error) {
-      // Everything the run already emitted stays in the log; its failure is appended after it.
-      if (!run.ended) this.#stop(run, error, false);
+      running = Promise.reject(error);
     }
-    await run.tail;
-    this.#runs.delete(run.streamId);
+    return running.then(
+      () => this.#settle(run, RETURNED),
+      // Everything the run already emitted stays in the log; its failure is appended after it.
+      (error: unknown) => this.#settle(run, error),
+    );
+  }
+
+  /** After the run function returned ({@link RETURNED}) or threw `error`: ends the stream if it has not ended. */
+  #settle(run: LocalRun, error: unknown): Promise<void> {
+    if (!run.ended) {
+      const reason =
+        error === RETURNED
+          ? new CorchError('E_RUN_FAILED', 'the run ended without sending task_completed or task_error')
+          : error;
+      this.#stop(run, reason, false);
+    }
+    return run.tail.then(() => {
+      this.#runs.delete(run.streamId);
+    });
   }
 
   /** Ends the stream with a `task_error` for `error`; with `abort`, first aborts the run's signal. */
@@ -235,8 +225,8 @@ export class StreamManager {
     data.timestamp = timestamp;
     const event = { event: input.event, data } as StoredEvent;
     const entry = new LogEntry(seq, event.event, flatten(encodeEvent(event.event, data, seq)));
-    const changes = stateChanges(run.basis, event);
-    applyBasis(run.basis, changes);
+    const changes = stateChanges(run, event);
+    applyBasis(run, changes);
     const terminal = isTerminalEvent(event.event);
     const written = run.tail.then(() => this.#store(streamId, entry, changes, terminal));
     run.tail = written.catch(ignore);

@@ -1,0 +1,56 @@
+import type { EventInput, StreamStatus } from '../protocol/events.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import type { RunContext } from './run-function.js';
+import type { StateBasis } from './stream-state-reducer.js';
+
+/** What a run's events go through: the StreamManager's `append`. */
+export interface RunAppender {
+  append(streamId: string, input: EventInput): Promise<unknown>;
+}
+
+const SETTLED: Promise<void> = Promise.resolve();
+
+function ignore(): void {}
+
+/**
+ * A run executing in this process; the manager is the only writer of its log. It is also the
+ * {@link RunContext} handed to the runner (which sees only that interface): one object per run instead of
+ * a context, an emit closure and a copy of the state, because an idle stream holds all of them for hours.
+ */
+export class LocalRun implements RunContext, StateBasis {
+  readonly streamId: string;
+  readonly request: TaskRequest;
+  readonly controller = new AbortController();
+  /** Seq of the last event accepted (numbered synchronously, so seq order is call order). */
+  lastSeq = 0;
+  /** Set once a terminal event was accepted: later emits are ignored. */
+  ended = false;
+  // What deriving the next event's state changes needs, as of the last accepted event (the whole state
+  // lives in the store).
+  status: StreamStatus;
+  total_chunks: number;
+  chunks_completed: number;
+  /** Store writes happen one after another in this chain, so the log never has gaps or reorderings. */
+  tail: Promise<void> = SETTLED;
+  /** Resolves once the run function has returned or thrown and its last event is stored. */
+  settled: Promise<void> = SETTLED;
+  readonly #appender: RunAppender;
+
+  constructor(appender: RunAppender, streamId: string, request: TaskRequest, basis: StateBasis) {
+    this.#appender = appender;
+    this.streamId = streamId;
+    this.request = request;
+    this.status = basis.status;
+    this.total_chunks = basis.total_chunks;
+    this.chunks_completed = basis.chunks_completed;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Call as `ctx.emit(…)`: a prototype method, not a closure per run. */
+  emit(event: EventInput): Promise<void> {
+    return this.#appender.append(this.streamId, event).then(ignore);
+  }
+}
