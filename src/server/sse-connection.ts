@@ -70,8 +70,8 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
   #reading = false;
   #missed = false;
   #needDrain = false;
-  /** When events were last written (batching only). */
-  #lastWriteAt = Number.NEGATIVE_INFINITY;
+  /** When events were last written (batching only; undefined before the first). */
+  #lastWriteAt: number | undefined;
   #flushTimer: TimerHandle | undefined;
   /** The response has been ended (after the terminal event, or by the server). */
   #ended = false;
@@ -126,7 +126,7 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
     }
     // Waiting for 'drain' or for the batching window: that wake-up reads on from the cursor.
     if (this.#needDrain || this.#flushTimer !== undefined) return;
-    if (this.#batchMs > 0) {
+    if (this.#batchMs > 0 && this.#lastWriteAt !== undefined) {
       const now = this.#shared.clock.now();
       const due = this.#lastWriteAt + this.#batchMs;
       if (now <= due) {
