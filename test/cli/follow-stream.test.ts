@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CorchClient, SubscribeOptions, SubscribeResult, TerminalEvent } from '../../src/client/index.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { CANCEL_GRACE_MS, followStream, startTimeout } from '../../src/cli/follow-stream.js';
+import { CANCEL_GRACE_MS, followStream, startTimeout, streamBatchMs, VIEW_BATCH_MS } from '../../src/cli/follow-stream.js';
 import type { CorchEvent } from '../../src/protocol/events.js';
 import type { StreamState } from '../../src/protocol/stream-state.js';
 import type { RenderNotice, Renderer } from '../../src/render/index.js';
@@ -43,7 +43,7 @@ function fakeClient(options: { cancelEnds?: boolean } = {}) {
     if (terminal) sub?.onEvent(terminal as CorchEvent);
     finish?.({ terminal, lastSeq: 3, reconnects: 0, lost: 0 });
   };
-  return { client, calls, end, fail: (e: unknown) => fail?.(e), emit: (e: CorchEvent) => sub?.onEvent(e) };
+  return { client, calls, end, fail: (e: unknown) => fail?.(e), emit: (e: CorchEvent) => sub?.onEvent(e), options: () => sub };
 }
 
 function fakeRenderer() {
@@ -148,5 +148,23 @@ describe('followStream', () => {
     const done = followStream({ client, streamId: 's1', renderer: fakeRenderer().renderer, io });
     end(null);
     expect((await done).code).toBe(EXIT.OK);
+  });
+});
+
+describe('batching', () => {
+  it('asks for a batch window for the terminal views and none for json', () => {
+    expect(streamBatchMs('tty')).toBe(VIEW_BATCH_MS);
+    expect(streamBatchMs('plain')).toBe(VIEW_BATCH_MS);
+    expect(streamBatchMs('json')).toBe(0);
+  });
+
+  it('passes the window to the subscription', async () => {
+    const { client, end, options } = fakeClient();
+    const { renderer } = fakeRenderer();
+    const io = fakeIo([]);
+    const following = followStream({ client, streamId: 's1', renderer, io, batchMs: 50 });
+    expect(options()?.batchMs).toBe(50);
+    end(cancelled);
+    await following;
   });
 });
