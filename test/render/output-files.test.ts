@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createEventLog,
   initialDashboardState,
@@ -13,6 +13,7 @@ import {
 import { runEvents } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'corch-out-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('event log', () => {
   it('writes each event as one complete line as it arrives, and reads them back', async () => {

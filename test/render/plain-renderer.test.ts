@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createRenderer, type RendererDeps } from '../../src/render/index.js';
 import { capture, hasEscape } from './capture.js';
 import { runEvents } from './fixtures.js';
@@ -76,8 +76,13 @@ describe('plain renderer', () => {
 });
 
 describe('GitHub Actions', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
   it('groups each stage, keeps model output from acting as workflow commands, and appends a step summary', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'corch-gha-'));
+    dirs.push(dir);
     const summary = join(dir, 'summary.md');
     const events = runEvents({ outputs: { coder: '::endgroup::\n::add-mask::secret\nfine\n' } });
     const { stderr, deps } = setup({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
