@@ -5,14 +5,18 @@
 //
 // Modes: idle (task_started, then wait until cancelled), ticker (latency probe, same code as the baseline's),
 // burst-ticker (a fast model's bursts through the orchestrator's TokenCoalescer), real (createRunner: the
-// real orchestrator; requests pick the simulated provider).
+// real orchestrator; requests pick the simulated provider), replay (the events of a recorded corch run,
+// emitted by the same code and at the same pace as the baseline's replay mode, so both servers deliver the
+// same events; they are appended through corch's own StreamManager: framing, ids, storage and fan-out are
+// the server's).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { notify, serveIpc } from '../lib/ipc.mjs';
 import { BENCH_DIST } from '../lib/build-src.mjs';
 import { probeHandlers } from '../lib/server-probe.mjs';
-import { runBurstTicker, runTicker, taskStartedData } from '../lib/workloads.mjs';
+import { runBurstTicker, runReplay, runTicker, taskStartedData } from '../lib/workloads.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -22,6 +26,7 @@ const { values: opts } = parseArgs({
     rate: { type: 'string', default: '100' },
     count: { type: 'string', default: '300' },
     burst: { type: 'string', default: '8' },
+    recording: { type: 'string' },
     // Runs start at once (scenario 5: the CLI creates its own stream).
     'no-gate': { type: 'boolean', default: false },
   },
@@ -77,6 +82,15 @@ if (opts.mode === 'idle') {
       await runBurstTicker((text) => coalescer.push(text), () => coalescer.flush(), emitter(ctx), {
         rate: Number(opts.rate), count: Number(opts.count), burst: Number(opts.burst), signal: ctx.signal,
       });
+    },
+  };
+} else if (opts.mode === 'replay') {
+  if (!opts.recording) throw new Error('--mode replay needs --recording FILE');
+  const events = JSON.parse(readFileSync(opts.recording, 'utf8'));
+  runner = {
+    async run(ctx) {
+      await waitForGo();
+      await runReplay(emitter(ctx), { events, burst: Number(opts.burst) });
     },
   };
 } else if (opts.mode === 'real') {
