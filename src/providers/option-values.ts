@@ -12,8 +12,9 @@ export function invalidOption(message: string): CorchError {
 
 export function numberOption(key: string, value: unknown, min: number, max: number, integer: boolean): number {
   const n = typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
-  const upper = max === Number.POSITIVE_INFINITY || max === Number.MAX_SAFE_INTEGER ? '∞' : String(max);
-  const rule = `${integer ? 'an integer' : 'a number'} from ${min} to ${upper}`;
+  const unbounded = max === Number.POSITIVE_INFINITY || max === Number.MAX_SAFE_INTEGER;
+  const kind = integer ? 'an integer' : 'a number';
+  const rule = unbounded ? `${kind} ≥ ${min}` : `${kind} from ${min} to ${max}`;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
     throw invalidOption(`provider option \`${key}\` must be ${rule}, got ${JSON.stringify(value)}`);
   }

@@ -119,10 +119,10 @@ describe('simulated provider: output', () => {
 describe('simulated provider: options', () => {
   it.each([
     [{ speed: 1 }, /unknown provider option `speed`.*valid options: tokens_per_second/],
-    [{ tokens_per_second: -1 }, /`tokens_per_second` must be a number from 0/],
+    [{ tokens_per_second: -1 }, /`tokens_per_second` must be a number ≥ 0, got -1/],
     [{ tokens_per_second: 'fast' }, /`tokens_per_second` must be a number/],
     [{ review_rounds: 4 }, /`review_rounds` must be an integer from 0 to 3, got 4/],
-    [{ burst: 0 }, /`burst` must be an integer from 1/],
+    [{ burst: 0 }, /`burst` must be an integer from 1 to 1024/],
     [{ fail_stage: 'tester' }, /`fail_stage` must be one of architect, coder, reviewer, refiner, documenter/],
     [{ fail_mode: 'explode' }, /`fail_mode` must be one of error, hang/],
     [{ fail_retryable: 'yes' }, /`fail_retryable` must be true or false/],
