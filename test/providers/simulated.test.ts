@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CorchError } from '../../src/protocol/errors.js';
 import type { StageRole } from '../../src/protocol/events.js';
 import { createSimulatedProvider, SIMULATED_LABEL } from '../../src/providers/index.js';
-import type { LlmPart, LlmProvider, LlmRequest } from '../../src/providers/types.js';
+import type { LlmRequest } from '../../src/providers/types.js';
+import { collect } from './helpers/collect.js';
 
 const TASK = 'Build a rate limiter for an HTTP API';
 
@@ -18,30 +19,6 @@ function request(stage: StageRole, iteration = 1, extra: Partial<LlmRequest> = {
     task: TASK,
     ...extra,
   };
-}
-
-interface Collected {
-  text: string;
-  deltas: string[];
-  finish: Extract<LlmPart, { type: 'finish' }> | undefined;
-  error: unknown;
-}
-
-async function collect(provider: LlmProvider, req: LlmRequest, signal = new AbortController().signal): Promise<Collected> {
-  const out: Collected = { text: '', deltas: [], finish: undefined, error: undefined };
-  try {
-    for await (const part of provider.stream(req, { signal })) {
-      if (part.type === 'text-delta') {
-        out.deltas.push(part.text);
-        out.text += part.text;
-      } else {
-        out.finish = part;
-      }
-    }
-  } catch (error) {
-    out.error = error;
-  }
-  return out;
 }
 
 function reviewJson(text: string): Record<string, unknown> {
