@@ -2,13 +2,14 @@ import { STAGE_ROLES } from '../protocol/events.js';
 import { CorchError } from '../protocol/errors.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { PROVIDER_NAMES } from '../providers/types.js';
+import { checkCandidates } from './consensus.js';
 
 /** Highest `temperature` any supported provider accepts. */
 export const MAX_TEMPERATURE = 2;
 /** A sanity cap on `max_tokens`; no current model writes more in one answer. */
 export const MAX_OUTPUT_TOKENS = 1_000_000;
 
-const STAGE_OPTION_KEYS = ['model', 'temperature', 'max_tokens'];
+const STAGE_OPTION_KEYS = ['model', 'temperature', 'max_tokens', 'candidates'];
 const BUDGET_KEYS = ['max_seconds', 'max_cost', 'stage_seconds'];
 
 /**
@@ -30,6 +31,7 @@ export function validateTaskRequest(request: TaskRequest): void {
   }
   if (r.stages !== undefined) checkStages(r.stages);
   if (r.budget !== undefined) checkBudget(r.budget);
+  if (r.cache !== undefined && typeof r.cache !== 'boolean') fail('cache', 'must be true or false', r.cache);
 }
 
 function checkStages(stages: unknown): void {
@@ -52,6 +54,7 @@ function checkStages(stages: unknown): void {
     if (m !== undefined && (typeof m !== 'number' || !Number.isInteger(m) || m < 1 || m > MAX_OUTPUT_TOKENS)) {
       fail(`${field}.max_tokens`, `must be a whole number from 1 to ${MAX_OUTPUT_TOKENS}`, m);
     }
+    if (options.candidates !== undefined) checkCandidates(role, options.candidates);
   }
 }
 

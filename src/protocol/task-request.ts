@@ -5,6 +5,11 @@ export interface StageOptions {
   model?: string;
   temperature?: number;
   max_tokens?: number;
+  /**
+   * Runs the stage as a consensus stage (DESIGN §8): a number of candidates on the stage's model, or one
+   * candidate per model named (`provider:model` picks the provider). A Judge picks one of them.
+   */
+  candidates?: number | string[];
 }
 
 export interface TaskBudget {
@@ -25,10 +30,12 @@ export interface TaskRequest {
   stages?: Partial<Record<StageRole, StageOptions>>;
   provider_options?: Record<string, unknown>;
   budget?: TaskBudget;
+  /** `false` runs without the stage cache (no lookups, no writes). */
+  cache?: boolean;
 }
 
 /** Top-level keys a task request may carry; any other key is answered with 400. */
-export const TASK_REQUEST_KEYS = ['task', 'context', 'provider', 'model', 'stages', 'provider_options', 'budget'] as const;
+export const TASK_REQUEST_KEYS = ['task', 'context', 'provider', 'model', 'stages', 'provider_options', 'budget', 'cache'] as const;
 
 /** The body of the `201` answer to `POST /api/stream/task`. */
 export interface CreatedStream {

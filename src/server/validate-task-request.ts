@@ -2,7 +2,7 @@ import { CorchError } from '../protocol/errors.js';
 import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
 import { type StageOptions, TASK_REQUEST_KEYS, type TaskBudget, type TaskRequest } from '../protocol/task-request.js';
 
-const STAGE_OPTION_KEYS = ['model', 'temperature', 'max_tokens'] as const;
+const STAGE_OPTION_KEYS = ['model', 'temperature', 'max_tokens', 'candidates'] as const;
 const BUDGET_KEYS = ['max_seconds', 'max_cost', 'stage_seconds'] as const;
 
 /**
@@ -41,6 +41,11 @@ export function validateTaskRequest(body: unknown): TaskRequest {
   }
   const budget = optional(body.budget);
   if (budget !== undefined) request.budget = validateBudget(budget);
+  const cache = optional(body.cache);
+  if (cache !== undefined) {
+    if (typeof cache !== 'boolean') fail(`\`cache\` must be true or false, got ${describe(cache)}`);
+    request.cache = cache;
+  }
   return request;
 }
 
@@ -63,6 +68,8 @@ function validateStages(value: unknown): Partial<Record<StageRole, StageOptions>
       options.max_tokens = numberIn(`stages.${role}.max_tokens`, maxTokens, 1, Number.MAX_SAFE_INTEGER);
       if (!Number.isInteger(options.max_tokens)) fail(`\`stages.${role}.max_tokens\` must be an integer`);
     }
+    const candidates = optional(raw.candidates);
+    if (candidates !== undefined) options.candidates = candidates as number | string[];
     stages[role as StageRole] = options;
   }
   return stages;
