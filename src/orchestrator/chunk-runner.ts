@@ -1,9 +1,11 @@
 import type { ChunkCompletedData, EventEnvelope, Usage } from '../protocol/events.js';
 import type { LlmProvider, LlmRequest } from '../providers/types.js';
+import type { Clock } from '../streams/clock.js';
 import type { RunContext } from '../streams/run-function.js';
 import type { StageCache } from '../streams/stage-cache.js';
 import { type ChunkSpec, describeChunk } from './plan.js';
 import { costOf } from './prices.js';
+import { retryNote } from './run-messages.js';
 import { roundCost } from './run-tally.js';
 import type { ModelPrice } from './settings.js';
 import { stageCacheKey } from './stage-cache-key.js';
@@ -20,7 +22,8 @@ export interface ChunkRunEnv {
   /** Aborted on cancel and on the run's time budget. */
   signal: AbortSignal;
   stageSeconds: number;
-  now(): number;
+  /** The run's clock: durations, the stage timeout and the token coalescer's window. */
+  clock: Clock;
   coalesceMs: number;
   /** The stage cache, or null when this run does not use one. */
   cache: StageCache | null;
@@ -86,7 +89,7 @@ export async function runChunk(env: ChunkRunEnv, job: ChunkJob): Promise<ChunkRe
 
   let result: ChunkResult;
   if (cached) {
-    const started = env.now();
+    const started = env.clock.now();
     for (let i = 0; i < cached.output.length; i += CACHE_REPLAY_PIECE_CHARS) {
       await tokenEvent(cached.output.slice(i, i + CACHE_REPLAY_PIECE_CHARS));
     }
@@ -94,22 +97,26 @@ export async function runChunk(env: ChunkRunEnv, job: ChunkJob): Promise<ChunkRe
       output: cached.output,
       usage: { input_tokens: 0, output_tokens: 0 },
       cost: 0,
-      duration_ms: Math.max(0, env.now() - started),
+      duration_ms: Math.max(0, env.clock.now() - started),
       cacheHit: true,
       savedCost: costOf(cached.usage, job.price),
       savedMs: cached.duration_ms,
     };
   } else {
-    // The coalescer keeps its own real clock: its timers are real even when a test injects `now`.
-    const coalescer = new TokenCoalescer(tokenEvent, { windowMs: env.coalesceMs });
+    const coalescer = new TokenCoalescer(tokenEvent, { windowMs: env.coalesceMs, clock: env.clock });
+    const label = spec.candidate === undefined ? agent : `${agent} candidate ${spec.candidate}`;
     try {
       const outcome = await streamStage({
         provider: job.provider,
         stage: spec.stage,
         signal: env.signal,
         stageSeconds: env.stageSeconds,
-        now: env.now,
+        clock: env.clock,
         onText: (text) => coalescer.push(text),
+        // A retry is said in the log right away; appends are ordered, and a failed one fails the later writes too.
+        onRetry: (notice) => {
+          ctx.emit({ event: 'system_message', data: retryNote(label, job.request.model, notice) }).catch(() => {});
+        },
         request: job.request,
       });
       await coalescer.flush();

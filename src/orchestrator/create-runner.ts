@@ -1,7 +1,9 @@
 import { CorchError, isCorchError } from '../protocol/errors.js';
 import type { TaskRequest } from '../protocol/task-request.js';
+import { validateTaskRequest } from '../protocol/validate-task-request.js';
 import { createProvider, type ResolvedProvider, type ResolveProviderOptions, resolveProvider } from '../providers/resolve.js';
 import type { LlmProvider, ProviderName } from '../providers/types.js';
+import { type Clock, systemClock } from '../streams/clock.js';
 import type { Runner } from '../streams/run-function.js';
 import type { StageCache } from '../streams/stage-cache.js';
 import { candidateProviders, resolveConsensus } from './consensus.js';
@@ -9,7 +11,6 @@ import { PipelineRun, runPipeline } from './pipeline.js';
 import type { ServerSettings } from './settings.js';
 import { resolveStageSettings } from './stage-settings.js';
 import { DEFAULT_COALESCE_MS } from './token-coalescer.js';
-import { validateTaskRequest } from './validate-request.js';
 
 /**
  * Picks and creates the provider for a request and says why: `resolveProvider` from
@@ -26,8 +27,11 @@ export interface RunnerOptions {
   fetch?: typeof fetch;
   /** Provider resolution; defaults to `resolveProvider` from `src/providers/resolve.ts`. Injected in tests. */
   resolveProvider?: ResolveProvider;
-  /** Monotonic clock in milliseconds, for durations, elapsed time and speed; defaults to `performance.now`. */
-  now?: () => number;
+  /**
+   * The clock of every run: durations, elapsed time and speed, the time budgets and the token coalescer's
+   * window. Defaults to the system clock; tests pass a manual one and move it by hand.
+   */
+  clock?: Clock;
   /**
    * Token coalescing window in ms (default {@link DEFAULT_COALESCE_MS}, leading-edge: see `TokenCoalescer`);
    * 0 merges only the deltas that arrive within one event-loop turn.
@@ -43,7 +47,7 @@ export interface RunnerOptions {
  */
 export function createRunner(options: RunnerOptions): Runner {
   const resolve: ResolveProvider = options.resolveProvider ?? resolveProvider;
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
   // prepare() already created the provider; the run of the same request reuses it instead of resolving
   // (and probing for a local Ollama) twice.
@@ -84,7 +88,7 @@ export function createRunner(options: RunnerOptions): Runner {
     explicitProvider: request.provider !== undefined,
     settings: options.settings,
     cache: options.cache ?? null,
-    now,
+    clock,
     coalesceMs,
   });
 

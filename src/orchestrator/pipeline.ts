@@ -1,13 +1,14 @@
 import type { ChunkCompletedData, StageRole, TaskProgressData } from '../protocol/events.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { LlmProvider, LlmRequest, ProviderName } from '../providers/types.js';
+import type { Clock } from '../streams/clock.js';
 import type { RunContext } from '../streams/run-function.js';
 import type { StageCache } from '../streams/stage-cache.js';
 import { costBudgetError, type RunBudget, resolveBudget, startDeadline, timeBudgetError } from './budgets.js';
 import { type ChunkJob, type ChunkResult, type ChunkRunEnv, runChunk } from './chunk-runner.js';
 import { resolveConsensus } from './consensus.js';
 import { runConsensusStep } from './consensus-step.js';
-import { approxTokens, RunEstimator } from './estimates.js';
+import { approxTokens, type EstimateChunk, RunEstimator } from './estimates.js';
 import {
   type ChunkSpec,
   type ConsensusPlan,
@@ -22,8 +23,16 @@ import {
   toPlannedStages,
 } from './plan.js';
 import { buildPrompt, type PromptInputs } from './prompts.js';
-import { parseReview, type Review } from './review.js';
-import { cacheNote, expectedSpeed, providerMessage, reviewNote, SIMULATED_NOTICE } from './run-messages.js';
+import { needsRefine, parseReview, type Review } from './review.js';
+import {
+  budgetStopNote,
+  cacheNote,
+  expectedSpeed,
+  providerMessage,
+  reviewNote,
+  SIMULATED_NOTICE,
+  timeRanOutNote,
+} from './run-messages.js';
 import { type PriceBook, resolveRunPricing } from './run-pricing.js';
 import { RunTally, round, roundCost } from './run-tally.js';
 import type { ServerSettings } from './settings.js';
@@ -42,8 +51,8 @@ export interface PipelineDeps {
   settings?: ServerSettings | undefined;
   /** The stage cache; null or absent runs without one. The request's `cache: false` turns it off too. */
   cache?: StageCache | null;
-  /** Monotonic milliseconds. */
-  now(): number;
+  /** Every duration and timer of the run (budgets, stage timeouts, token coalescing). */
+  clock: Clock;
   coalesceMs: number;
 }
 
@@ -105,7 +114,7 @@ export class PipelineRun {
     const { provider, settings } = deps;
     this.request = ctx.request;
     this.context = ctx.request.context ?? {};
-    this.startedAt = deps.now();
+    this.startedAt = deps.clock.now();
     this.stages = resolveStageSettings({ request: this.request, settings, provider });
     this.consensus = resolveConsensus(this.request, this.stages, { name: provider.name, explicit: deps.explicitProvider ?? false });
     this.plan = planSteps(undefined, this.consensus);
@@ -127,7 +136,7 @@ export class PipelineRun {
 
   async run(resume?: ResumePoint): Promise<void> {
     const { ctx, budget } = this;
-    const deadline = startDeadline(budget.maxSeconds, () => timeBudgetError(this.current, budget.maxSeconds));
+    const deadline = startDeadline(budget.maxSeconds, () => timeBudgetError(this.current, budget.maxSeconds), this.deps.clock);
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     try {
       let index = 0;
@@ -140,13 +149,43 @@ export class PipelineRun {
         if (budget.maxCost !== null && this.tally.cost !== null && this.tally.cost > budget.maxCost) {
           throw costBudgetError(step.stage, this.tally.cost, budget.maxCost);
         }
+        if (step.stage === 'refiner' && !this.timeForAnotherRound(index)) {
+          await this.stopRefining(index);
+          index--;
+          continue;
+        }
         await this.runStep(index, step, signal);
       }
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      await this.complete();
+    } catch (error) {
+      // Out of time once there is code: the run still delivers it, with a warning, instead of failing.
+      if (ctx.signal.aborted || !deadline.signal.aborted || error !== deadline.signal.reason || this.tally.code === undefined) {
+        throw error;
+      }
+      await ctx.emit({ event: 'system_message', data: timeRanOutNote(budget.maxSeconds, this.current, this.tally.outputs) });
     } finally {
       deadline.cancel();
     }
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    await this.complete();
+  }
+
+  /**
+   * Whether the time budget leaves room for the refine round starting at step `index` (Refiner, Reviewer —
+   * every candidate and Judge of them) and the Documenter after it, estimated from the stage times so far.
+   */
+  private timeForAnotherRound(index: number): boolean {
+    const left = this.budget.maxSeconds - (this.deps.clock.now() - this.startedAt) / 1000;
+    const steps = [...this.plan.slice(index, index + 2), ...this.plan.slice(index + 2).filter((s) => s.stage === 'documenter')];
+    const needed = this.estimator.estimate(planChunks(steps).map((c) => this.estimateChunk(c))).seconds;
+    return needed <= left;
+  }
+
+  /** Drops the refine rounds from step `index` on, says so, and revises the plan: the Documenter comes next. */
+  private async stopRefining(index: number): Promise<void> {
+    const step = this.plan[index]!;
+    this.plan = [...this.plan.slice(0, index), ...this.plan.slice(index).filter((s) => s.stage !== 'refiner' && s.stage !== 'reviewer')];
+    await this.ctx.emit({ event: 'system_message', data: budgetStopNote(step.iteration, this.budget.maxSeconds) });
+    await this.progress('round_dropped');
   }
 
   private async start(): Promise<void> {
@@ -203,7 +242,8 @@ export class PipelineRun {
   private applyReview(index: number, review: Review): ReturnType<typeof replanAfterReview>['change'] {
     this.lastReview = review;
     this.tally.lastScore = review.code_quality_score;
-    const next = replanAfterReview(this.plan, index, review.issues_found, { consensus: this.consensus });
+    this.tally.openCriticalIssues = review.parsed ? review.critical_issues.length : 1;
+    const next = replanAfterReview(this.plan, index, needsRefine(review), { consensus: this.consensus });
     this.plan = next.plan;
     return next.change;
   }
@@ -214,7 +254,7 @@ export class PipelineRun {
       ctx: this.ctx,
       signal,
       stageSeconds: this.budget.stageSeconds,
-      now: this.deps.now,
+      clock: this.deps.clock,
       coalesceMs: this.deps.coalesceMs,
       cache: this.cache,
     };
@@ -285,6 +325,18 @@ export class PipelineRun {
     return other;
   }
 
+  /** A chunk as the estimator sees it: candidates after the first run alongside it. */
+  private estimateChunk(chunk: ChunkSpec): EstimateChunk {
+    return {
+      stage: chunk.stage,
+      iteration: chunk.iteration,
+      price: this.priceOf(chunk),
+      ...(chunk.candidate !== undefined && chunk.candidate > 1 ? { parallel: true } : {}),
+      ...(chunk.candidates === undefined ? {} : { candidates: chunk.candidates }),
+      ...(chunk.judged === undefined ? {} : { judged: chunk.judged }),
+    };
+  }
+
   private priceOf(spec: ChunkSpec) {
     return this.prices.priceOf(this.providerOf(spec), chunkModel(spec, this.stages));
   }
@@ -324,18 +376,10 @@ export class PipelineRun {
   progress(reason: ProgressReason): Promise<void> {
     const { tally } = this;
     const remaining = planChunks(this.plan)
-      .map((c, i) => ({ chunk: c, number: i + 1 }))
-      .filter(({ number }) => !this.done.has(number))
-      .map(({ chunk }) => ({
-        stage: chunk.stage,
-        iteration: chunk.iteration,
-        price: this.priceOf(chunk),
-        ...(chunk.candidate !== undefined && chunk.candidate > 1 ? { parallel: true } : {}),
-        ...(chunk.candidates === undefined ? {} : { candidates: chunk.candidates }),
-        ...(chunk.judged === undefined ? {} : { judged: chunk.judged }),
-      }));
+      .filter((_, i) => !this.done.has(i + 1))
+      .map((c) => this.estimateChunk(c));
     const estimate = this.estimator.estimate(remaining);
-    const elapsed = (this.deps.now() - this.startedAt) / 1000;
+    const elapsed = (this.deps.clock.now() - this.startedAt) / 1000;
     const cost = tally.cost === null || estimate.cost === null ? null : tally.cost + estimate.cost;
     return this.ctx.emit({
       event: 'task_progress',
@@ -355,7 +399,7 @@ export class PipelineRun {
 
   private complete(): Promise<void> {
     const { tally } = this;
-    const durationMs = this.deps.now() - this.startedAt;
+    const durationMs = this.deps.clock.now() - this.startedAt;
     return this.ctx.emit({
       event: 'task_completed',
       data: {

@@ -20,6 +20,8 @@ export class RunTally {
   private codeRole: StageRole | undefined;
   lastScore: number | null = null;
   readonly cache: CacheTally = { hits: 0, misses: 0, saved_cost: 0 };
+  /** Critical issues the latest review listed. */
+  openCriticalIssues = 0;
 
   /** Adds a finished chunk's usage, cost and model time; every candidate and every Judge counts. */
   add(usage: Usage, cost: number | null, durationMs: number): void {
@@ -54,6 +56,7 @@ export class RunTally {
       duration_ms: Math.round(durationMs),
       cost: roundCost(this.cost),
       code_quality_score: this.lastScore,
+      open_critical_issues: this.openCriticalIssues,
     };
   }
 }

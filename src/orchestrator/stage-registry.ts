@@ -1,4 +1,5 @@
 import { AGENT_NAMES, STAGE_ROLES, type StageRole } from '../protocol/events.js';
+import { CONSENSUS_ROLES } from '../protocol/task-request.js';
 
 /**
  * What a stage's output is to the rest of the run: the design every later stage reads, the code (the
@@ -35,7 +36,7 @@ export interface StageDefinition {
   /** What the prompt shows, in order. */
   material: readonly PromptMaterial[];
   use: OutputUse;
-  /** Whether `stages.<role>.candidates` may run this role as a consensus stage. */
+  /** Whether `stages.<role>.candidates` may run this role as a consensus stage (a wire rule: `CONSENSUS_ROLES`). */
   acceptsCandidates: boolean;
 }
 
@@ -75,7 +76,7 @@ export const STAGE_REGISTRY: Readonly<Record<StageRole, StageDefinition>> = {
     expectedShare: 0.5,
     material: [],
     use: 'design',
-    acceptsCandidates: true,
+    acceptsCandidates: CONSENSUS_ROLES.includes('architect'),
   },
   coder: {
     role: 'coder',
@@ -96,7 +97,7 @@ export const STAGE_REGISTRY: Readonly<Record<StageRole, StageDefinition>> = {
     expectedShare: 0.6,
     material: ['design'],
     use: 'code',
-    acceptsCandidates: true,
+    acceptsCandidates: CONSENSUS_ROLES.includes('coder'),
   },
   reviewer: {
     role: 'reviewer',
@@ -123,8 +124,7 @@ export const STAGE_REGISTRY: Readonly<Record<StageRole, StageDefinition>> = {
     expectedShare: 0.3,
     material: ['design', 'code', 'review'],
     use: 'review',
-    // A review steers the loop; several reviews would need a merge rule, not a pick.
-    acceptsCandidates: false,
+    acceptsCandidates: CONSENSUS_ROLES.includes('reviewer'),
   },
   refiner: {
     role: 'refiner',
@@ -146,7 +146,7 @@ export const STAGE_REGISTRY: Readonly<Record<StageRole, StageDefinition>> = {
     expectedShare: 0.6,
     material: ['design', 'code', 'review'],
     use: 'code',
-    acceptsCandidates: true,
+    acceptsCandidates: CONSENSUS_ROLES.includes('refiner'),
   },
   documenter: {
     role: 'documenter',
@@ -166,7 +166,7 @@ export const STAGE_REGISTRY: Readonly<Record<StageRole, StageDefinition>> = {
     expectedShare: 0.5,
     material: ['design', 'code', 'review'],
     use: 'documentation',
-    acceptsCandidates: true,
+    acceptsCandidates: CONSENSUS_ROLES.includes('documenter'),
   },
   judge: {
     role: 'judge',
@@ -187,7 +187,7 @@ export const STAGE_REGISTRY: Readonly<Record<StageRole, StageDefinition>> = {
     expectedShare: 0.2,
     material: ['candidates'],
     use: 'verdict',
-    acceptsCandidates: false,
+    acceptsCandidates: CONSENSUS_ROLES.includes('judge'),
   },
 };
 
@@ -196,8 +196,6 @@ export function stageDefinition(role: StageRole): StageDefinition {
   return STAGE_REGISTRY[role];
 }
 
-/** The roles `stages.<role>.candidates` accepts. */
-export const CONSENSUS_ROLES: readonly StageRole[] = STAGE_ROLES.filter((role) => STAGE_REGISTRY[role].acceptsCandidates);
 
 /** A per-role table built from the registry, e.g. `roleTable((d) => d.system)`. */
 export function roleTable<T>(pick: (definition: StageDefinition) => T): Record<StageRole, T> {

@@ -167,7 +167,7 @@ describe('consensus stages', () => {
       '`stages.coder.candidates` must be a whole number from 1 to 8 or a list of models, got 0',
     );
     await expect(runner.prepare!({ task: 'x', stages: { coder: { candidates: ['a', ''] } } })).rejects.toThrow(
-      '`stages.coder.candidates` [1] must be a non-empty model name, got ""',
+      '`stages.coder.candidates[1]` must be a non-empty string, got ""',
     );
   });
 });
