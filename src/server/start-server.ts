@@ -7,7 +7,7 @@ import type { StreamStore } from '../streams/stream-store.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { createRequestHandler } from './request-handler.js';
 import type { ServerContext } from './server-context.js';
-import type { SseConnection } from './sse-connection.js';
+import type { StreamFollower } from './stream-follower.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -85,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
   });
-  const connections = new Set<SseConnection>();
+  const connections = new Set<StreamFollower>();
   let notifyIdle: (() => void) | undefined;
   const ctx: ServerContext = {
     manager,
