@@ -145,6 +145,8 @@ async function follow(
   if (ws.readyState !== ws.OPEN) return;
   const connection = new WsConnection({ ws, socket, shared: ctx.sse, streamId: state.stream_id, cursor, batchMs });
   ctx.connections.add(connection);
+  // Counted for on_disconnect: "cancel", as an SSE subscriber is; the release hook calls unwatch.
+  ctx.manager.watch(state.stream_id);
   ctx.wheel.add(connection);
   connection.start();
 }

@@ -164,6 +164,27 @@ describe('GET /api/stream/ws/{id}', () => {
   });
 });
 
+describe('a WebSocket subscriber and on_disconnect', () => {
+  it('counts as a watcher: an on_disconnect "cancel" run it follows is not cancelled', async () => {
+    const clock = new ManualClock();
+    const runner = new ScriptedRunner({ pace: 'manual' });
+    const server = await serve({ clock, runner, heartbeatSeconds: 3600, disconnectGraceSeconds: 5 });
+    const created = await createStream(server, { task: 't', on_disconnect: 'cancel' });
+    const ws = followWs(`${wsBase(server.url)}/api/stream/ws/${created.stream_id}`);
+    await ws.opened;
+    await waitUntil(async () => {
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as { connections: { ws: number } };
+      return health.connections.ws === 1;
+    });
+    clock.advance(60_000);
+    runner.release(created.stream_id, TOTAL);
+    const read = await ws.closed;
+    expect(read.messages.at(-1)?.event.event).toBe('task_completed');
+    // Once it leaves, the grace period runs as for SSE (nothing left to cancel here: the run ended).
+    expect((await server.manager.get(created.stream_id))?.status).toBe('completed');
+  });
+});
+
 describe('the WebSocket route’s auth and origin rules', () => {
   it('refuses a missing key before the upgrade (401, JSON), and takes it as a header or a subprotocol', async () => {
     const server = await serve({ apiKey: 'sekrit-key-1234567' });
