@@ -14,7 +14,8 @@ import {
   DEFAULT_MAX_CONNECTIONS_PER_PEER,
   SocketGuard,
 } from './socket-guard.js';
-import type { SseConnection } from './sse-connection.js';
+import type { StreamFollower } from './stream-follower.js';
+import { createUpgradeHandler } from './ws-upgrade.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -109,7 +110,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
     ...(options.disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds: options.disconnectGraceSeconds } : {}),
   });
-  const connections = new Set<SseConnection>();
+  const connections = new Set<StreamFollower>();
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   let notifyIdle: (() => void) | undefined;
   const ctx: ServerContext = {
@@ -158,6 +159,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     createRequestHandler(ctx),
   );
+  const upgrades = createUpgradeHandler(ctx);
+  server.on('upgrade', upgrades.onUpgrade);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // No server.maxConnections: node would drop sockets past it silently, /healthz included. The guard
   // keeps a reserve that only /healthz answers, and closes silent sockets fast.
@@ -192,6 +195,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     for (const connection of [...connections]) connection.destroy();
     ctx.wheel.stop();
+    upgrades.close();
     server.closeAllConnections();
     await closed;
     if (!options.store) await manager.store.close();
