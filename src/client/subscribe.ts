@@ -1,4 +1,4 @@
-import { type CorchEvent, CorchError, createSseDecoder, isTerminalEvent } from '../protocol/index.js';
+import { CorchError, createSseDecoder, isTerminalEvent } from '../protocol/index.js';
 import { describeNetworkError, errorFromResponse, isNetworkError, unreachableError } from './http-errors.js';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
