@@ -19,8 +19,8 @@ export interface AttachOptions {
 
 /**
  * `corch attach <stream-id> [--from-seq N]`: follows a stream started elsewhere (`run --detach`, a browser,
- * another terminal) exactly like `run` does, from the first event or from event N. Ctrl-C cancels the run,
- * as in `run`: attaching means taking part, and a second Ctrl-C leaves at once.
+ * another terminal) like `run` does, from the first event or from event N. It only watches: Ctrl-C and
+ * `--timeout` stop watching and leave the run alone (`corch cancel` cancels it).
  */
 export async function attachCommand(id: string, options: AttachOptions, io: CliIo): Promise<number> {
   const streamId = checkStreamId(id);
@@ -38,6 +38,7 @@ export async function attachCommand(id: string, options: AttachOptions, io: CliI
       renderer,
       eventLog,
       io,
+      owner: false,
       output: options.output,
       ...(fromSeq !== undefined ? { fromSeq } : {}),
       ...(timeout !== undefined ? { timeout } : {}),

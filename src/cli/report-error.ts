@@ -1,4 +1,5 @@
 import { isCorchError } from '../protocol/errors.js';
+import { errorOutcome } from '../protocol/outcome.js';
 import { isCliError } from './cli-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -90,10 +91,8 @@ export function exitCodeFor(code: string, status?: number): ExitCode {
     case 'E_INVALID_REQUEST':
     case 'E_INVALID_JSON':
       return EXIT.USAGE;
-    case 'E_CANCELLED':
-    case 'E_SHUTDOWN':
-      return EXIT.CANCELLED;
     default:
+      if (errorOutcome(code) === 'cancelled') return EXIT.CANCELLED;
       return status === 401 || status === 403 ? EXIT.UNREACHABLE : EXIT.RUN_FAILED;
   }
 }

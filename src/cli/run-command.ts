@@ -176,6 +176,7 @@ export async function runCommand(
       renderer,
       eventLog,
       io,
+      owner: true,
       output: plan.output,
       ...(timeout !== undefined ? { timeout } : {}),
     });

@@ -70,6 +70,8 @@ export interface WatchOptions extends OutputFiles {
   io: CliIo;
   fromSeq?: number;
   timeout?: Timeout;
+  /** `run` owns its run (signals cancel it); `attach` only watches. See {@link followStream}. */
+  owner: boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function watchStream(options: WatchOptions): Promise<number> {
       streamId: options.streamId,
       renderer,
       io,
+      owner: options.owner,
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       batchMs: streamBatchMs(renderer.mode),

@@ -8,7 +8,7 @@ import { closeServers, createStream, serve, subscribe } from './server-harness.j
 
 afterEach(closeServers);
 
-type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGWINCH';
+type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGWINCH';
 
 function fakeIo(env: Record<string, string | undefined> = {}) {
   const stdout = new PassThrough();
