@@ -19,6 +19,8 @@ export interface FollowOptions {
    * watches (like `gh run watch`, `kubectl logs -f`): they stop watching and leave the run alone.
    */
   owner: boolean;
+  /** The server is the embedded one: its address (a random local port) is nothing to show. */
+  embedded?: boolean;
   /** First seq to show (default 1: the whole stream). */
   fromSeq?: number;
   /** `--timeout`: its value in seconds (for messages) and the moment it runs out (epoch ms). */
@@ -155,7 +157,10 @@ export async function followStream(options: FollowOptions): Promise<FollowOutcom
         renderer.event(event);
         options.onEvent?.(event);
       },
-      onNotice: (notice) => renderer.notice(notice),
+      onNotice: (notice) => {
+        if (notice.type === 'connecting' && options.embedded) return;
+        renderer.notice(notice);
+      },
     })
     .then(async (result) => {
       terminal = result.terminal ?? terminal;

@@ -154,6 +154,15 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
       }),
     );
 
+  remote(program.command('list').description("the server's streams, newest first"))
+    .option('--json', 'print the states as a JSON array')
+    .action(
+      act(async (options: Record<string, unknown>) => {
+        const { listCommand } = await import('./list-command.js');
+        return listCommand(options, io);
+      }),
+    );
+
   remote(program.command('cancel').description('cancel a running stream').argument('<stream-id>', 'the stream')).action(
     act(async (id: string, options: Record<string, unknown>) => {
       const { cancelCommand } = await import('./cancel-command.js');
