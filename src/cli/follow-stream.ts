@@ -131,6 +131,7 @@ export async function followStream(options: FollowOptions): Promise<FollowOutcom
       settle({ code: EXIT.CANCELLED, terminal, interrupted: `cancelled (${by} twice)`, abandoned: true });
     }
   };
+  // SIGHUP: a closed terminal or a dropped ssh session; the command that owns the run cancels it like Ctrl-C.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) unsubscribe.push(io.onSignal(signal, onInterrupt(signal)));
   unsubscribe.push(io.onSignal('SIGWINCH', () => renderer.resize()));
 

@@ -7,7 +7,8 @@ import type { StreamStore } from '../streams/stream-store.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { createRequestHandler } from './request-handler.js';
 import type { ServerContext } from './server-context.js';
-import type { SseConnection } from './sse-connection.js';
+import type { StreamFollower } from './stream-follower.js';
+import { createUpgradeHandler } from './ws-upgrade.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -43,6 +44,8 @@ export interface ServerOptions {
   heartbeatSeconds?: number;
   /** Cap on running streams (default 100). */
   maxStreams?: number;
+  /** Seconds an `on_disconnect: "cancel"` run may have no subscriber before it is cancelled (default 30). */
+  disconnectGraceSeconds?: number;
   /** Cap on open SSE connections (default 1000). */
   maxConnections?: number;
   /** `*` or comma-separated origins allowed by CORS; off when unset. */
@@ -84,8 +87,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.store ? { store: options.store } : {}),
     ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+    ...(options.disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds: options.disconnectGraceSeconds } : {}),
   });
-  const connections = new Set<SseConnection>();
+  const connections = new Set<StreamFollower>();
   let notifyIdle: (() => void) | undefined;
   const ctx: ServerContext = {
     manager,
@@ -102,6 +106,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store: manager.store,
       clock,
       release: (connection) => {
+        // Paired with the watch() in events-handler: the last subscriber leaving arms on_disconnect.
+        manager.unwatch(connection.streamId);
         connections.delete(connection);
         ctx.wheel.remove(connection);
         if (connections.size === 0) notifyIdle?.();
@@ -119,6 +125,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     createRequestHandler(ctx),
   );
+  const upgrades = createUpgradeHandler(ctx);
+  server.on('upgrade', upgrades.onUpgrade);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.maxConnections = ctx.maxConnections + EXTRA_SOCKETS;
 
@@ -150,6 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     for (const connection of [...connections]) connection.destroy();
     ctx.wheel.stop();
+    upgrades.close();
     server.closeAllConnections();
     await closed;
     if (!options.store) await manager.store.close();
