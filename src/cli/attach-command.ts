@@ -1,3 +1,5 @@
+import { FINISHED_STATUSES } from '../protocol/stream-state.js';
+import { usageError } from './cli-error.js';
 import { openConfig } from './config-store.js';
 import { startTimeout } from './follow-stream.js';
 import type { CliIo } from './io.js';
@@ -28,6 +30,13 @@ export async function attachCommand(id: string, options: AttachOptions, io: CliI
   const timeout = startTimeout(parsePositive(options.timeout, '--timeout'));
   const progress = pickProgressMode(options.progress, io.env, openConfig(io.env).read());
   const { client } = await connectRemote('attach', options, io);
+  if (fromSeq !== undefined && fromSeq > 1) {
+    // Past the end of a finished stream there is nothing to show, ever: say so instead of printing nothing.
+    const state = await client.status(streamId);
+    if (FINISHED_STATUSES.includes(state.status) && fromSeq > state.last_event_id) {
+      throw usageError(`--from-seq ${fromSeq} is past the end: stream ${streamId} ended (${state.status}) after ${state.last_event_id} events; pass 1–${state.last_event_id}`);
+    }
+  }
   await checkOutputPath(options.output, io);
   const renderer = makeRenderer(progress, io);
   try {

@@ -134,11 +134,11 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .command('attach')
     .description('follow a stream that is already running (or replay one that ended)')
     .argument('<stream-id>', 'the id printed by run --detach');
-  remote(attach).option('--from-seq <n>', 'start after this event number (default: from the start)');
+  remote(attach).option('--from-seq <n>', 'start at this event number (default: 1, the start)');
   progress(attach)
     .option('--output <file>', 'write the deliverable as Markdown')
     .option('--events <file>', 'write every event as NDJSON, as it arrives')
-    .option('--timeout <s>', 'stop following (and cancel) after this many seconds')
+    .option('--timeout <s>', 'stop watching (exit 5) after this many seconds; the run goes on')
     .action(
       act(async (id: string, options: Record<string, unknown>) => {
         const { attachCommand } = await import('./attach-command.js');

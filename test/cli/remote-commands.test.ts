@@ -112,6 +112,16 @@ describe('run --detach, status, cancel against a server', () => {
     for (const id of [first, second]) await corch(['cancel', id]);
   });
 
+  it('attach --from-seq past the end of a finished stream says so', async () => {
+    const id = (await corch(['run', 'a task', '--detach', '--provider', 'simulated', '--provider-option', 'tokens_per_second=0'])).out.trim();
+    const done = await waitFor(id, 'completed');
+    const r = await corch(['attach', id, '--from-seq', String(done.last_event_id + 5)]);
+    expect(r.code).toBe(EXIT.USAGE);
+    expect(r.err.split('\n')[0]).toBe(
+      `corch: --from-seq ${done.last_event_id + 5} is past the end: stream ${id} ended (completed) after ${done.last_event_id} events; pass 1–${done.last_event_id}`,
+    );
+  });
+
   it('the --detach hint names --base-url when the server was given by flag', async () => {
     const r = await corch(['run', 'a task', '--detach', '--base-url', server.url, ...hangingRun], { CORCH_BASE_URL: '' });
     const id = r.out.trim();
