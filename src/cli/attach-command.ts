@@ -3,7 +3,7 @@ import { usageError } from './cli-error.js';
 import { openConfig } from './config-store.js';
 import { startTimeout } from './follow-stream.js';
 import type { CliIo } from './io.js';
-import { parseInteger, parsePositive } from './parse-options.js';
+import { parseInteger, parsePositive, parseTransport } from './parse-options.js';
 import { checkStreamId, connectRemote } from './remote.js';
 import { pickProgressMode } from './resolve-settings.js';
 import { checkOutputPath, makeRenderer, openEventLog, watchStream } from './watch-stream.js';
@@ -17,17 +17,19 @@ export interface AttachOptions {
   output?: string;
   events?: string;
   timeout?: string;
+  transport?: string;
 }
 
 /**
- * `corch attach <stream-id> [--from-seq N]`: follows a stream started elsewhere (`run --detach`, a browser,
- * another terminal) like `run` does, from the first event or from event N. It only watches: Ctrl-C and
- * `--timeout` stop watching and leave the run alone (`corch cancel` cancels it).
+ * `corch attach <stream-id> [--from-seq N] [--transport sse|ws]`: follows a stream started elsewhere
+ * (`run --detach`, a browser, another terminal) like `run` does, from the first event or from event N. It
+ * only watches: Ctrl-C and `--timeout` stop watching and leave the run alone (`corch cancel` cancels it).
  */
 export async function attachCommand(id: string, options: AttachOptions, io: CliIo): Promise<number> {
   const streamId = checkStreamId(id);
   const fromSeq = parseInteger(options.fromSeq, '--from-seq', 1);
   const timeout = startTimeout(parsePositive(options.timeout, '--timeout'));
+  const transport = parseTransport(options.transport);
   const progress = pickProgressMode(options.progress, io.env, openConfig(io.env).read());
   const { client } = await connectRemote('attach', options, io);
   if (fromSeq !== undefined && fromSeq > 1) {
@@ -49,6 +51,7 @@ export async function attachCommand(id: string, options: AttachOptions, io: CliI
       io,
       owner: false,
       output: options.output,
+      transport,
       ...(fromSeq !== undefined ? { fromSeq } : {}),
       ...(timeout !== undefined ? { timeout } : {}),
     });

@@ -1,6 +1,6 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { CorchClient } from '../client/index.js';
+import type { CorchClient, StreamTransport } from '../client/index.js';
 import type { CorchEvent } from '../protocol/events.js';
 import {
   createEventLog,
@@ -88,6 +88,7 @@ export interface WatchOptions extends OutputFiles {
   owner: boolean;
   /** Following the embedded server (see {@link followStream}). */
   embedded?: boolean;
+  transport?: StreamTransport;
 }
 
 /**
@@ -112,6 +113,7 @@ export async function watchStream(options: WatchOptions): Promise<number> {
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       batchMs: streamBatchMs(renderer.mode),
+      ...(options.transport !== undefined ? { transport: options.transport } : {}),
       onEvent: (event: CorchEvent) => {
         eventLog?.write(event);
         if (wantState && event.event !== 'token_stream' && event.event !== 'heartbeat') state = reduceDashboard(state, event);
