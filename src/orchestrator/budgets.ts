@@ -1,5 +1,5 @@
-import type { StageRole } from '../protocol/events.js';
 import { CorchError } from '../protocol/errors.js';
+import type { StageRole } from '../protocol/events.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { ServerSettings } from './settings.js';
 

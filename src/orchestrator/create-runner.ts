@@ -1,5 +1,6 @@
 import { CorchError, isCorchError } from '../protocol/errors.js';
 import type { TaskRequest } from '../protocol/task-request.js';
+import { validateTaskRequest } from '../protocol/validate-task-request.js';
 import { type ResolvedProvider, type ResolveProviderOptions, resolveProvider } from '../providers/resolve.js';
 import type { Runner } from '../streams/run-function.js';
 import { resolveBudget } from './budgets.js';
@@ -8,7 +9,6 @@ import { resolveRunPricing } from './run-pricing.js';
 import type { ServerSettings } from './settings.js';
 import { resolveStageSettings } from './stage-settings.js';
 import { DEFAULT_COALESCE_MS } from './token-coalescer.js';
-import { validateTaskRequest } from './validate-request.js';
 
 /**
  * Picks and creates the provider for a request and says why: `resolveProvider` from

@@ -1,5 +1,5 @@
-import type { StageRole, Usage } from '../protocol/events.js';
 import { CorchError, isCorchError } from '../protocol/errors.js';
+import type { StageRole, Usage } from '../protocol/events.js';
 import type { FinishReason, LlmProvider, LlmRequest } from '../providers/types.js';
 import { stageTimeoutError, startDeadline } from './budgets.js';
 

@@ -1,9 +1,8 @@
 import type { Usage } from '../protocol/events.js';
+import type { ProviderName } from '../protocol/provider-names.js';
 
-/** Provider names, as given to `--provider` and in task requests. */
-export type ProviderName = 'openai' | 'openrouter' | 'ollama' | 'anthropic' | 'simulated';
-
-export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'openrouter', 'ollama', 'anthropic', 'simulated'];
+// The names are part of the wire contract, so they live in protocol; re-exported for the providers' callers.
+export { isProviderName, PROVIDER_NAMES, type ProviderName } from '../protocol/provider-names.js';
 
 export interface LlmMessage {
   role: 'user' | 'assistant';

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { CorchError } from '../protocol/errors.js';
 import { type EventInput, isTerminalEvent, type StoredEvent } from '../protocol/events.js';
-import { encodeEvent } from '../protocol/sse.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { type Clock, isoTimestamp, systemClock } from './clock.js';
-import { LocalRun } from './local-run.js';
-import { flatten, LogEntry } from './log-entry.js';
+import { LocalRun, type PendingAppend } from './local-run.js';
+import { LogEntry } from './log-entry.js';
 import { MemoryStreamStore } from './memory-stream-store.js';
 import type { Runner } from './run-function.js';
 import { type StateBasis, stateChanges } from './stream-state-reducer.js';
-import type { StoredEntry, StreamStore } from './stream-store.js';
+import type { StreamStore } from './stream-store.js';
 import { taskErrorFor } from './task-error.js';
 
 /** How long a finished stream stays readable before it is removed. */
@@ -53,6 +52,8 @@ export class StreamManager {
   #reserved = 0;
   #total = 0;
   #closing = false;
+  #lastStampMs = Number.NaN;
+  #lastStamp = '';
 
   constructor(options: StreamManagerOptions) {
     this.#runner = options.runner;
@@ -97,12 +98,12 @@ export class StreamManager {
   }
 
   /**
-   * Numbers, stores and publishes one event of a run in this process. Resolves with the stored entry, or
-   * with undefined when the stream has already ended (the event is dropped).
+   * Numbers, stores and publishes one event of a run in this process. Resolves once it is stored (with the
+   * other events of the same turn); at once when the stream has already ended (the event is dropped).
    */
-  append(streamId: string, input: EventInput): Promise<StoredEntry | undefined> {
+  append(streamId: string, input: EventInput): Promise<void> {
     const run = this.#runs.get(streamId);
-    if (!run || run.ended) return Promise.resolve(undefined);
+    if (!run || run.ended) return SETTLED;
     if (isTerminalEvent(input.event)) this.#markEnded(run);
     return this.#write(run, input);
   }
@@ -212,11 +213,16 @@ export class StreamManager {
     this.#live -= 1;
   }
 
-  #write(run: LocalRun, input: EventInput): Promise<StoredEntry> {
+  /**
+   * Numbers the event and queues it on the run's pending append. Events of one event-loop turn go to the
+   * store in one `append` (one promise, one state patch, one listener batch), and every emit of that turn
+   * is answered by the same promise: an event costs its JSON and a few fields, not a chain of promises.
+   */
+  #write(run: LocalRun, input: EventInput): Promise<void> {
     run.lastSeq += 1;
     const seq = run.lastSeq;
     const streamId = run.streamId;
-    const timestamp = isoTimestamp(this.#clock.now());
+    const timestamp = this.#timestamp();
     // One object per event. The envelope leads the JSON (its keys come first) and is assigned again after
     // the run's fields, so whatever the run put in its data cannot override it.
     const data = { stream_id: streamId, seq, timestamp, ...input.data };
@@ -224,23 +230,53 @@ export class StreamManager {
     data.seq = seq;
     data.timestamp = timestamp;
     const event = { event: input.event, data } as StoredEvent;
-    const entry = new LogEntry(seq, event.event, flatten(encodeEvent(event.event, data, seq)));
+    const entry = new LogEntry(seq, event.event, JSON.stringify(data));
     const changes = stateChanges(run, event);
     applyBasis(run, changes);
-    const terminal = isTerminalEvent(event.event);
-    const written = run.tail.then(() => this.#store(streamId, entry, changes, terminal));
-    run.tail = written.catch(ignore);
-    return written.then(() => entry);
+    const pending = run.pending;
+    if (pending !== undefined) {
+      pending.entries.push(entry);
+      Object.assign(pending.patch, changes);
+      if (isTerminalEvent(event.event)) pending.terminal = true;
+      return pending.stored;
+    }
+    const next: PendingAppend = {
+      entries: [entry],
+      patch: changes,
+      terminal: isTerminalEvent(event.event),
+      stored: SETTLED,
+    };
+    run.pending = next;
+    // Chained on the previous append, so the log never has gaps or reorderings; taken off the run when it
+    // starts, so events emitted while it is in flight (a remote store) form the next append.
+    next.stored = run.tail.then(() => {
+      if (run.pending === next) run.pending = undefined;
+      return this.#store(streamId, next);
+    });
+    run.tail = next.stored.catch(ignore);
+    return next.stored;
   }
 
-  async #store(streamId: string, entry: StoredEntry, changes: Partial<StreamState>, terminal: boolean): Promise<void> {
-    await this.store.append(streamId, entry);
-    await this.store.patchState(streamId, changes);
-    if (terminal) await this.store.expire(streamId, this.ttlSeconds * MS_PER_SECOND);
+  #store(streamId: string, pending: PendingAppend): Promise<void> {
+    const appended = this.store.append(streamId, pending.entries, pending.patch);
+    if (!pending.terminal) return appended;
+    return appended.then(() => this.store.expire(streamId, this.ttlSeconds * MS_PER_SECOND));
+  }
+
+  /** The ISO timestamp of now; events within one millisecond share the string. */
+  #timestamp(): string {
+    const now = this.#clock.now();
+    if (now !== this.#lastStampMs) {
+      this.#lastStampMs = now;
+      this.#lastStamp = isoTimestamp(now);
+    }
+    return this.#lastStamp;
   }
 }
 
 function ignore(): void {}
+
+const SETTLED: Promise<void> = Promise.resolve();
 
 function applyBasis(basis: StateBasis, changes: Partial<StreamState>): void {
   if (changes.status !== undefined) basis.status = changes.status;
