@@ -20,6 +20,9 @@ export const READ_BATCH_BYTES = 128 * 1024;
 /** TCP keep-alive probes on idle SSE sockets, so a peer that vanished is noticed. */
 const SSE_TCP_KEEPALIVE_MS = 30_000;
 const KEEP_ALIVE_COMMENT = encodeComment('keep-alive');
+/** What a subscriber is told to wait before reconnecting when the store went away under its stream. */
+export const STORE_OUTAGE_RETRY_MS = 5000;
+const STORE_OUTAGE_COMMENT = encodeComment('the stream store is unreachable; reconnect with Last-Event-ID to resume');
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -153,6 +156,18 @@ export class SseConnection implements HeartbeatTarget, StreamListener {
 
   onGone(): void {
     this.end();
+  }
+
+  /**
+   * The store cannot deliver for now (Redis is unreachable): the response ends with a `retry:` of
+   * {@link STORE_OUTAGE_RETRY_MS}, and the client comes back with its Last-Event-ID and resumes from there.
+   */
+  onInterrupted(): void {
+    if (this.#ended) return;
+    this.#release();
+    this.#res.write(`${this.#prefix}${encodeRetry(STORE_OUTAGE_RETRY_MS)}${STORE_OUTAGE_COMMENT}`);
+    this.#prefix = '';
+    this.#res.end();
   }
 
   /** Writes an SSE comment plus a live-only `heartbeat` event (no id, not stored) with the stream's state. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../streams/clock.js';
@@ -51,6 +52,8 @@ export interface ServerOptions {
   retryMs?: number;
   /** Defaults to an in-memory store. A given store is not closed by `close()`. */
   store?: StreamStore;
+  /** This server's name on /healthz; defaults to the shared store's instance id, or a random one. */
+  instanceId?: string;
   /** Injected for tests (TTL, heartbeats); defaults to the system clock. */
   clock?: Clock;
   /** Receives unexpected errors (answered with a bare 500). Default: ignored. */
@@ -89,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let notifyIdle: (() => void) | undefined;
   const ctx: ServerContext = {
     manager,
+    instanceId: options.instanceId ?? storeInstanceId(options.store) ?? randomUUID().slice(0, 8),
     clock,
     apiKey: options.apiKey === '' ? undefined : options.apiKey,
     corsOrigin: options.corsOrigin === '' ? undefined : options.corsOrigin,
@@ -165,4 +169,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/** The instance id a shared store was opened with (it names this server in leases). */
+function storeInstanceId(store: StreamStore | undefined): string | undefined {
+  const id = (store as { instanceId?: unknown } | undefined)?.instanceId;
+  return typeof id === 'string' ? id : undefined;
 }

@@ -85,6 +85,12 @@ export function openConnection(spec: RedisSpec, name: string): ScriptedConnectio
  */
 export async function connectOrExplain(connection: RedisConnection, spec: RedisSpec): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // connect() rejects with a bare "Connection is closed"; the socket's own error says why.
+  let socketError: Error | undefined;
+  const onError = (error: Error) => {
+    socketError ??= error;
+  };
+  connection.on('error', onError);
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
   });
@@ -93,7 +99,8 @@ export async function connectOrExplain(connection: RedisConnection, spec: RedisS
     await Promise.race([connection.ping(), timeout]);
   } catch (error) {
     connection.disconnect();
-    const why = error instanceof Error ? error.message : String(error);
+    const cause = socketError ?? error;
+    const why = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
     throw new CorchError(
       'E_STORE_UNAVAILABLE',
       `cannot reach the store ${spec.label}: ${redact(why, spec)}. Check that Redis is running there and the URL (--store or CORCH_STORE) is right.`,
@@ -101,6 +108,7 @@ export async function connectOrExplain(connection: RedisConnection, spec: RedisS
     );
   } finally {
     clearTimeout(timer);
+    connection.off('error', onError);
   }
 }
 
@@ -145,9 +153,12 @@ export class RedisLink {
     this.#watchers.push(watcher);
   }
 
-  /** Runs `operation`, retrying it through connection failures for up to the outage budget. */
-  async run<T>(operation: (connection: ScriptedConnection) => Promise<T>): Promise<T> {
-    const deadline = this.#clock.now() + this.#outageMs;
+  /**
+   * Runs `operation`, retrying it through connection failures for up to the outage budget. With `wait`
+   * false (reads made for a client, who can come back), it fails at once while Redis is unreachable.
+   */
+  async run<T>(operation: (connection: ScriptedConnection) => Promise<T>, wait = true): Promise<T> {
+    const deadline = this.#clock.now() + (wait ? this.#outageMs : 0);
     let pause = RETRY_START_MS;
     for (;;) {
       if (this.#closed) throw new CorchError('E_STORE_UNAVAILABLE', `the store ${this.spec.label} is closed`);
@@ -159,11 +170,11 @@ export class RedisLink {
         }
       }
       if (this.#clock.now() + pause > deadline) {
-        throw new CorchError(
-          'E_STORE_UNAVAILABLE',
-          `the store ${this.spec.label} has not answered for ${Math.round(this.#outageMs / 1000)} s`,
-          { retryable: true, status: 503 },
-        );
+        const how = wait ? `has not answered for ${Math.round(this.#outageMs / 1000)} s` : 'cannot be reached';
+        throw new CorchError('E_STORE_UNAVAILABLE', `the store ${this.spec.label} ${how}; try again shortly`, {
+          retryable: true,
+          status: 503,
+        });
       }
       await sleep(pause);
       pause = Math.min(pause * 2, MAX_RECONNECT_DELAY_MS);

@@ -20,6 +20,8 @@ const UNBLOCK_RETRY_MS = 5;
 interface Watched {
   /** Seq of the last entry delivered (or known to exist when watching began); undefined until known. */
   cursor: number | undefined;
+  /** Highest seq announced (Cluster) before the cursor was known: read up to it once it is. */
+  announced: number;
 }
 
 /**
@@ -87,13 +89,14 @@ export class RedisFeed {
   /** Delivers the stream's new entries from now on. */
   watch(streamId: string): void {
     if (this.#watched.has(streamId)) return;
-    const watched: Watched = { cursor: undefined };
+    const watched: Watched = { cursor: undefined, announced: 0 };
     this.#watched.set(streamId, watched);
     this.#link.connection.xrevrange(this.#keys.log(streamId), '+', '-', 'COUNT', 1).then(
       (last) => {
         if (this.#watched.get(streamId) !== watched) return;
         const top = last[0];
         watched.cursor = top ? seqOfEntryId(top[0]) : 0;
+        if (watched.announced > watched.cursor) this.#announced(`${watched.announced} ${streamId}`);
         this.#restart();
       },
       () => {
@@ -192,7 +195,12 @@ export class RedisFeed {
     const lastSeq = Number(message.slice(0, space));
     const streamId = message.slice(space + 1);
     const watched = this.#watched.get(streamId);
-    if (!watched || watched.cursor === undefined || lastSeq <= watched.cursor) return;
+    if (!watched) return;
+    if (watched.cursor === undefined) {
+      watched.announced = Math.max(watched.announced, lastSeq);
+      return;
+    }
+    if (lastSeq <= watched.cursor) return;
     const from = watched.cursor;
     this.#link.connection
       .xrange(this.#keys.log(streamId), entryId(from + 1), '+', 'COUNT', FEED_READ_COUNT)

@@ -30,7 +30,7 @@ return 1
  * merges the patch into the state, and gives the log the state's expiry. Checks, before writing anything:
  * the stream exists; the lease, when there is one, is the caller's (a previous owner that lost its lease
  * writes nothing more); the first seq follows the last. A repeat of entries that are already stored with
- * the same JSON (a retry after a lost reply) succeeds without writing them twice, returning 0.
+ * the same names and JSON (first and last compared) (a retry after a lost reply) succeeds without writing them twice, returning 0.
  */
 export const APPEND_SCRIPT = `
 local last = redis.call('HGET', KEYS[2], '~seq')
@@ -48,9 +48,13 @@ local n = tonumber(ARGV[2])
 local patchAt = 3 + n * 3
 if n > 0 then
   local first = tonumber(ARGV[3])
-  if first <= last then
-    local stored = redis.call('XRANGE', KEYS[1], first .. '-0', first .. '-0')
-    if last >= first + n - 1 and stored[1] and stored[1][2][4] == ARGV[5] then return 0 end
+  if first <= last and last >= first + n - 1 then
+    local head = redis.call('XRANGE', KEYS[1], first .. '-0', first .. '-0')[1]
+    local tail = redis.call('XRANGE', KEYS[1], (first + n - 1) .. '-0', (first + n - 1) .. '-0')[1]
+    local lastAt = 3 + (n - 1) * 3
+    if head and tail and head[2][2] == ARGV[4] and head[2][4] == ARGV[5] and tail[2][2] == ARGV[lastAt + 1] and tail[2][4] == ARGV[lastAt + 2] then
+      return 0
+    end
   end
   if first ~= last + 1 then
     return redis.error_reply('${SCRIPT_ERRORS.seq} expected seq ' .. (last + 1) .. ', got ' .. first)
