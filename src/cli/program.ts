@@ -97,6 +97,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--max-connections <n>', 'most open event streams at once')
     .option('--cors-origin <origin>', 'allow browsers from this origin')
     .option('--insecure', 'allow a non-loopback host without an API key')
+    .option('--disconnect-grace <seconds>', 'cancel an on_disconnect "cancel" run after this long unwatched', '30')
     .option('--store <url>', 'memory, or redis://… / rediss://… / redis-cluster://h:p,h:p to share runs between servers (env CORCH_STORE)')
     .option('--lease <seconds>', 'with a Redis store: how long a silent server keeps its runs before another takes them over', '15')
     .option('--lease-renew <seconds>', 'with a Redis store: how often a server renews its leases', '5')

@@ -20,6 +20,7 @@ export interface ServeOptions {
   maxConnections?: unknown;
   corsOrigin?: unknown;
   insecure?: unknown;
+  disconnectGrace?: unknown;
 }
 
 /** Injected in tests (e.g. to observe the running server). */
@@ -32,6 +33,8 @@ export interface ServeDependencies {
 const DEFAULT_PORT = 8000;
 const MAX_PORT = 65535;
 const MAX_HEARTBEAT_SECONDS = 3600;
+/** Keys shorter than this are accepted with a warning: they can be guessed. */
+export const MIN_API_KEY_LENGTH = 16;
 
 /**
  * `corch serve`: validates the flags, refuses a non-loopback host without an API key (unless `--insecure`),
@@ -51,6 +54,7 @@ export async function serveCommand(
   const heartbeatSeconds = positiveFlag(options.heartbeat, '--heartbeat', MAX_HEARTBEAT_SECONDS);
   const maxStreams = integerFlag(options.maxStreams, '--max-streams', 1, Number.MAX_SAFE_INTEGER);
   const maxConnections = integerFlag(options.maxConnections, '--max-connections', 1, Number.MAX_SAFE_INTEGER);
+  const disconnectGraceSeconds = positiveFlag(options.disconnectGrace, '--disconnect-grace', Number.MAX_SAFE_INTEGER);
   const corsOrigin = corsFlag(options.corsOrigin);
   const insecure = options.insecure === true;
   const apiKey = resolveApiKey(options.apiKey, io.env);
@@ -74,6 +78,7 @@ export async function serveCommand(
       ...(heartbeatSeconds !== undefined ? { heartbeatSeconds } : {}),
       ...(maxStreams !== undefined ? { maxStreams } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
+      ...(disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds } : {}),
       ...(corsOrigin !== undefined ? { corsOrigin } : {}),
       onError: (error) => {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -86,6 +91,11 @@ export async function serveCommand(
 
   io.stdout.write(`corch serve: listening on ${server.url}\n`);
   if (apiKey) io.stderr.write(`corch serve: clients must send the API key (from ${apiKey.source})\n`);
+  if (apiKey && apiKey.value.length < MIN_API_KEY_LENGTH) {
+    io.stderr.write(
+      `corch serve: warning: the API key is only ${apiKey.value.length} characters and could be guessed; use ${MIN_API_KEY_LENGTH} or more (e.g. \`openssl rand -hex 16\`)\n`,
+    );
+  }
   else if (!isLoopback(host)) io.stderr.write(`corch serve: warning: no API key on ${host} (--insecure)\n`);
   deps.onListening?.(server);
 
@@ -130,7 +140,15 @@ function resolveApiKey(
   env: Record<string, string | undefined>,
 ): { value: string; source: string } | undefined {
   const fromFlag = stringFlag(flag, '--api-key');
-  if (fromFlag !== undefined && fromFlag !== '') return { value: fromFlag, source: '--api-key' };
+  if (fromFlag !== undefined) {
+    // A blank key would be a key anyone can send: refuse it rather than run open or guess what was meant.
+    if (fromFlag.trim() === '') {
+      throw usageError(
+        `\`--api-key\` is blank; give a key of at least ${MIN_API_KEY_LENGTH} characters (e.g. \`openssl rand -hex 16\`), or leave the flag out to run without one on 127.0.0.1`,
+      );
+    }
+    return { value: fromFlag, source: '--api-key' };
+  }
   for (const name of ['CORCH_API_KEY', 'FAC_API_KEY']) {
     const value = env[name];
     if (value !== undefined && value.trim() !== '') return { value: value.trim(), source: name };

@@ -35,6 +35,20 @@ export type LlmPart =
 export interface StreamCallOptions {
   /** Aborting it aborts the in-flight HTTP request at once. */
   signal: AbortSignal;
+  /** Told before each retry of a failed request, with why and how long until it. */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** A retry about to happen: attempt `attempt + 1` of `maxAttempts` starts after `delayMs`. */
+export interface RetryNotice {
+  /** The attempt that failed, 1-based. */
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** The failed attempt's error code, e.g. `E_PROVIDER_RATE_LIMIT`. */
+  code: string;
+  /** Its message. */
+  message: string;
 }
 
 /**

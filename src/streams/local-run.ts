@@ -1,6 +1,7 @@
 import type { EventInput, StreamStatus } from '../protocol/events.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
+import type { TimerHandle } from './clock.js';
 import type { RunContext } from './run-function.js';
 import type { StateBasis } from './stream-state-reducer.js';
 import type { StoredEntry } from './stream-store.js';
@@ -41,6 +42,10 @@ export class LocalRun implements RunContext, StateBasis {
   chunks_completed: number;
   /** Store writes happen one after another in this chain, so the log never has gaps or reorderings. */
   tail: Promise<void> = SETTLED;
+  /** Subscribers reading this stream on this server (for `on_disconnect: "cancel"`). */
+  watchers = 0;
+  /** Armed while an `on_disconnect: "cancel"` run has no subscriber; cancels it when it fires. */
+  graceTimer: TimerHandle | undefined;
   /** The append being filled (not started yet), if any. */
   pending: PendingAppend | undefined = undefined;
   /** Resolves once the run function has returned or thrown and its last event is stored. */

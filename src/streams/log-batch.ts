@@ -11,6 +11,7 @@ export class LogBatch implements EntryBatch {
   readonly entries: readonly StoredEntry[] | undefined;
   readonly terminal: boolean;
   #frames: string | undefined;
+  #wsFrames: Buffer | undefined;
 
   /** A batch handing over `entries`, which must be non-empty and contiguous. */
   static of(entries: readonly StoredEntry[]): LogBatch {
@@ -31,6 +32,7 @@ export class LogBatch implements EntryBatch {
     this.entries = entries;
     this.terminal = isTerminalEvent(last.name);
     this.#frames = undefined;
+    this.#wsFrames = undefined;
   }
 
   get frames(): string | undefined {
@@ -46,4 +48,22 @@ export class LogBatch implements EntryBatch {
     }
     return this.#frames;
   }
+
+  get wsFrames(): Buffer | undefined {
+    const entries = this.entries;
+    if (entries === undefined) return undefined;
+    this.#wsFrames ??= joinWsFrames(entries, entries.length);
+    return this.#wsFrames;
+  }
+}
+
+/** The WebSocket frames of the first `count` entries, as one buffer (the frame itself when there is one). */
+export function joinWsFrames(entries: readonly StoredEntry[], count: number): Buffer {
+  if (count === 1 && entries[0] !== undefined) return entries[0].wsFrame;
+  const frames: Buffer[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const entry = entries[i];
+    if (entry !== undefined) frames.push(entry.wsFrame);
+  }
+  return Buffer.concat(frames);
 }

@@ -1,17 +1,18 @@
 import type { StoredEvent, StoredEventName } from '../protocol/events.js';
 import type { StoredEntry } from './stream-store.js';
+import { encodeTextFrame } from './ws-frame.js';
 
 const DATA_FIELD = '\ndata: ';
 /** The blank line that ends every SSE frame. */
 const FRAME_END = '\n\n';
 
 /**
- * A {@link StoredEntry}: the event's JSON, with its SSE frame and its WebSocket message each built the first
+ * A {@link StoredEntry}: the event's JSON, with its SSE frame and its WebSocket frame each built the first
  * time a reader asks for it and kept, so a frame is built once per event, never once per subscriber.
  *
  * Memory: once the SSE frame exists, the JSON is not kept beside it (it is the middle of the frame, and is
  * sliced out of it when asked for, without copying), so an SSE-only log costs one string per event, as
- * before. The WebSocket message is a Buffer, built only when a WebSocket reader reads the entry.
+ * before. The WebSocket frame is a Buffer, built only when a WebSocket reader reads the entry.
  *
  * Any store may build these from what it keeps (a remote store keeps the JSON): `new LogEntry(seq, name,
  * json)`. To build each frame once per event per process, a remote store hands out the same object for the
@@ -22,7 +23,7 @@ export class LogEntry implements StoredEntry {
   readonly name: StoredEventName;
   #json: string | undefined;
   #frame: string | undefined;
-  #message: Buffer | undefined;
+  #wsFrame: Buffer | undefined;
 
   /** `json` is the event's `data` as one line of JSON (what `JSON.stringify` returns). */
   constructor(seq: number, name: StoredEventName, json: string) {
@@ -30,7 +31,7 @@ export class LogEntry implements StoredEntry {
     this.name = name;
     this.#json = json;
     this.#frame = undefined;
-    this.#message = undefined;
+    this.#wsFrame = undefined;
   }
 
   get json(): string {
@@ -47,9 +48,9 @@ export class LogEntry implements StoredEntry {
     return this.#frame;
   }
 
-  get message(): Buffer {
-    this.#message ??= Buffer.from(`{"id":${this.seq},"event":"${this.name}","data":${this.json}}`, 'utf8');
-    return this.#message;
+  get wsFrame(): Buffer {
+    this.#wsFrame ??= encodeTextFrame(`{"id":${this.seq},"event":"${this.name}","data":${this.json}}`);
+    return this.#wsFrame;
   }
 
   /** Length of the JSON in UTF-16 units: what a catch-up read counts against its byte bound. */

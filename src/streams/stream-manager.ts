@@ -16,6 +16,8 @@ import { taskErrorFor } from './task-error.js';
 export const DEFAULT_TTL_SECONDS = 3600;
 /** Streams that may run at once before `create` answers 503. */
 export const DEFAULT_MAX_STREAMS = 100;
+/** How long an `on_disconnect: "cancel"` run may have no subscriber before it is cancelled. */
+export const DEFAULT_DISCONNECT_GRACE_SECONDS = 30;
 const MS_PER_SECOND = 1000;
 /** Tells {@link StreamManager} `#settle` that the run function returned rather than threw. */
 const RETURNED = Symbol('returned');
@@ -32,6 +34,11 @@ export interface StreamManagerOptions {
   maxStreams?: number;
   /** Stream ids; defaults to random UUIDs. */
   createId?: () => string;
+  /**
+   * Seconds an `on_disconnect: "cancel"` run may go without a subscriber before it is cancelled
+   * (default {@link DEFAULT_DISCONNECT_GRACE_SECONDS}).
+   */
+  disconnectGraceSeconds?: number;
 }
 
 /**
@@ -43,6 +50,7 @@ export class StreamManager {
   readonly store: StreamStore;
   readonly ttlSeconds: number;
   readonly maxStreams: number;
+  readonly disconnectGraceSeconds: number;
   readonly #runner: Runner;
   readonly #clock: Clock;
   readonly #createId: () => string;
@@ -62,6 +70,7 @@ export class StreamManager {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
     this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.#createId = options.createId ?? randomUUID;
+    this.disconnectGraceSeconds = options.disconnectGraceSeconds ?? DEFAULT_DISCONNECT_GRACE_SECONDS;
   }
 
   /**
@@ -94,7 +103,33 @@ export class StreamManager {
       throw error;
     }
     run.settled = this.#execute(run);
+    // Its creator has not subscribed yet: the grace period covers that too.
+    this.#armGrace(run);
     return { ...state };
+  }
+
+  /**
+   * A subscriber of `streamId` started reading on this server (an SSE or WebSocket response). Pair every
+   * call with one {@link StreamManager.unwatch}. Only runs owned by this server are counted; unknown or
+   * finished streams are ignored.
+   */
+  watch(streamId: string): void {
+    const run = this.#runs.get(streamId);
+    if (!run) return;
+    run.watchers += 1;
+    this.#disarmGrace(run);
+  }
+
+  /**
+   * A subscriber of `streamId` went away. When the last one goes, a run that asked for
+   * `on_disconnect: "cancel"` is cancelled after {@link StreamManager.disconnectGraceSeconds} unless
+   * someone subscribes again meanwhile.
+   */
+  unwatch(streamId: string): void {
+    const run = this.#runs.get(streamId);
+    if (!run || run.watchers === 0) return;
+    run.watchers -= 1;
+    if (run.watchers === 0) this.#armGrace(run);
   }
 
   /**
@@ -211,6 +246,24 @@ export class StreamManager {
   #markEnded(run: LocalRun): void {
     run.ended = true;
     this.#live -= 1;
+    this.#disarmGrace(run);
+  }
+
+  #armGrace(run: LocalRun): void {
+    if (run.request.on_disconnect !== 'cancel' || run.ended || run.graceTimer !== undefined) return;
+    const seconds = this.disconnectGraceSeconds;
+    run.graceTimer = this.#clock.setTimeout(() => {
+      run.graceTimer = undefined;
+      if (run.watchers > 0) return;
+      const message = `nobody watched the run for ${seconds} s and it asked to be cancelled then (on_disconnect: "cancel")`;
+      this.#stop(run, new CorchError('E_CANCELLED', message));
+    }, seconds * MS_PER_SECOND);
+  }
+
+  #disarmGrace(run: LocalRun): void {
+    if (run.graceTimer === undefined) return;
+    this.#clock.clearTimeout(run.graceTimer);
+    run.graceTimer = undefined;
   }
 
   /**

@@ -2,7 +2,7 @@ import type { StoredEvent, StoredEventName } from '../protocol/events.js';
 import type { StreamState } from '../protocol/stream-state.js';
 
 /**
- * One entry of a stream's append-only log: the event's JSON, plus its SSE frame and WebSocket message, each
+ * One entry of a stream's append-only log: the event's JSON, plus its SSE frame and WebSocket frame, each
  * built at most once per entry object and shared by every reader (encoding per subscriber would cost CPU
  * per watcher). {@link LogEntry} is the implementation every store uses: a store keeps the JSON (or, in
  * memory, the frame) and hands out LogEntry objects.
@@ -16,8 +16,11 @@ export interface StoredEntry {
   readonly json: string;
   /** The SSE frame `id: <seq>\nevent: <name>\ndata: <json>\n\n`, ready to write to a response. */
   readonly frame: string;
-  /** The WebSocket text message `{"id":<seq>,"event":"<name>","data":<json>}` as UTF-8 bytes. */
-  readonly message: Buffer;
+  /**
+   * The message `{"id":<seq>,"event":"<name>","data":<json>}` as a complete, unmasked WebSocket text frame
+   * (RFC 6455 §5.2, as a server sends it): every WebSocket subscriber writes these same bytes.
+   */
+  readonly wsFrame: Buffer;
   /** About how many bytes the entry is (its JSON's length): what a catch-up read's byte bound counts. */
   readonly size: number;
   /** The event, decoded from the JSON each time it is read (for tests and tools, not the hot path). */
@@ -42,6 +45,8 @@ export interface EntryBatch {
   readonly entries: readonly StoredEntry[] | undefined;
   /** The SSE frames of `entries` joined, built on first use and shared by every listener. */
   readonly frames: string | undefined;
+  /** The WebSocket frames of `entries` joined, built on first use and shared by every listener. */
+  readonly wsFrames: Buffer | undefined;
   /** The batch ends with the terminal event (`task_completed` or `task_error`): nothing follows it. */
   readonly terminal: boolean;
 }
