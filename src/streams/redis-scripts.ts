@@ -81,8 +81,8 @@ return 1
 /**
  * KEYS: lease. ARGV: owner, now ms, lease ms, mode. Mode `renew`: extends the lease only if it is the
  * caller's (0 otherwise: another instance took the run over). Mode `acquire`: takes the lease if there
- * is none or it has expired, returning the previous owner ('' when there was none), or false when a live
- * owner holds it. Mode `release`: ends the caller's lease at once (a hand-over), so the next instance need
+ * is none, it has expired or it is the caller's, returning `<previous owner>|<its expiry>` ('|0' when
+ * there was none; an expiry of 0 means it was released), or false (nil) when a live owner holds it. Mode `release`: ends the caller's lease at once (a hand-over), so the next instance need
  * not wait for it to expire. The key itself outlives the lease by far, only as a safety net for cleanup.
  */
 export const LEASE_SCRIPT = `
@@ -101,7 +101,7 @@ if mode == 'renew' then
 elseif mode == 'acquire' then
   if holder ~= '' and holder ~= owner and expires > now then return false end
   redis.call('SET', KEYS[1], tostring(now + ms) .. '|' .. owner, 'PX', tostring(ms * 20))
-  return holder
+  return holder .. '|' .. tostring(expires)
 elseif mode == 'release' then
   if holder ~= owner then return 0 end
   redis.call('SET', KEYS[1], '0|' .. owner, 'PX', tostring(ms * 20))
