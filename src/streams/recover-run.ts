@@ -6,7 +6,7 @@ import type { StoredEntry } from './stream-store.js';
 export interface RecoveredRun {
   /** Its `task_started` is in the log (so the run continues rather than starting over). */
   readonly started: boolean;
-  /** The stages it completed, in order (a consensus stage counts once, by its chosen output). */
+  /** Every `chunk_completed` of its log, in order (candidates and Judges of consensus stages included). */
   readonly completed: ChunkCompletedData[];
   /** The agent whose stage was under way when its server stopped (it restarts), if any. */
   readonly restarting: string | null;
@@ -20,14 +20,10 @@ export function recoverRun(log: readonly StoredEntry[]): RecoveredRun {
   for (const entry of log) {
     if (entry.name === 'task_started') started = true;
     else if (entry.name === 'chunk_started') {
-      const data = entry.event.data as { chunk_number: number; agent: string; candidate?: number };
-      if (data.candidate === undefined || current?.chunk !== data.chunk_number) {
-        current = { chunk: data.chunk_number, agent: data.agent };
-      }
+      const data = entry.event.data as { chunk_number: number; agent: string };
+      current = { chunk: data.chunk_number, agent: data.agent };
     } else if (entry.name === 'chunk_completed') {
-      const data = entry.event.data as ChunkCompletedData & { candidate?: number };
-      // A candidate's output is not the stage's: the judge's choice is.
-      if (data.candidate !== undefined) continue;
+      const data = entry.event.data as ChunkCompletedData;
       completed.push(data);
       if (current?.chunk === data.chunk_number) current = null;
     }
