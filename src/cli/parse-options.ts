@@ -48,6 +48,21 @@ export function parseStageModels(pairs: readonly string[]): Partial<Record<Stage
 }
 
 /**
+ * `--consensus role=N` (N candidates on the stage's model) or `--consensus role=model-a,model-b,…` (one per
+ * model), repeatable, into `{role: N | models}` for `stages.<role>.candidates`. The protocol's validator
+ * checks the roles and counts; this only splits.
+ */
+export function parseConsensus(pairs: readonly string[]): Partial<Record<StageRole, number | string[]>> {
+  const out: Partial<Record<StageRole, number | string[]>> = {};
+  for (const pair of pairs) {
+    const [role, value] = splitPair(pair, '--consensus', 'role=N or role=model-a,model-b, e.g. coder=3');
+    if (!isStageRole(role)) throw usageError(`--consensus: unknown stage "${role}"; stages are ${STAGE_ROLES.join(', ')}`);
+    out[role] = /^\d+$/.test(value.trim()) ? Number(value) : value.split(',').map((m) => m.trim());
+  }
+  return out;
+}
+
+/**
  * `--provider-option key=value`, repeatable. Values are parsed as JSON where they parse (`0`, `true`,
  * `{"a":1}`), so numbers reach the provider as numbers; anything else stays a string.
  */

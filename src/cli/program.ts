@@ -98,6 +98,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--cors-origin <origin>', 'allow browsers from this origin')
     .option('--insecure', 'allow a non-loopback host without an API key')
     .option('--disconnect-grace <seconds>', 'cancel an on_disconnect "cancel" run after this long unwatched', '30')
+    .option('--no-cache', 'run every task without the stage cache')
     .option('--store <url>', 'memory, or redis://… / rediss://… / redis-cluster://h:p,h:p to share runs between servers (env CORCH_STORE)')
     .option('--lease <seconds>', 'with a Redis store: how long a silent server keeps its runs before another takes them over', '15')
     .option('--lease-renew <seconds>', 'with a Redis store: how often a server renews its leases', '5')
@@ -119,7 +120,9 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--stage-model <role=model>', 'model for one stage (repeatable)', collect, [])
     .option('--provider-option <key=value>', 'option passed to the provider; JSON values allowed (repeatable)', collect, [])
     .option('--max-seconds <s>', 'time budget for the run, enforced by the server')
-    .option('--max-cost <usd>', 'cost budget for the run, enforced by the server');
+    .option('--max-cost <usd>', 'cost budget for the run, enforced by the server')
+    .option('--consensus <role=n|models>', 'run a stage as N candidates, or one per model (a,b,c), and let a Judge pick (repeatable)', collect, [])
+    .option('--no-cache', 'call the models even for stages answered before (skip the stage cache)');
   progress(run)
     .option('--output <file>', 'write the deliverable as Markdown')
     .option('--events <file>', 'write every event as NDJSON, as it arrives')
@@ -191,6 +194,18 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
       act(async (action: string | undefined, args: string[], options: Record<string, unknown>) => {
         const { configCommand } = await import('./config-command.js');
         return configCommand(action, args, options, io);
+      }),
+    );
+
+  program
+    .command('cache')
+    .description("the stage cache shared by every run on this machine: info (entries, bytes, hits) | clear")
+    .argument('[action]', 'info or clear')
+    .option('--json', 'info: print one JSON object')
+    .action(
+      act(async (action: string | undefined, options: Record<string, unknown>) => {
+        const { cacheCommand } = await import('./cache-command.js');
+        return cacheCommand(action, options, io);
       }),
     );
 
