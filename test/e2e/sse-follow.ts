@@ -11,6 +11,8 @@ export interface FollowedEvent {
   data: Record<string, unknown>;
   /** Which base URL delivered it. */
   from: string;
+  /** Which server answered (its `X-Corch-Instance` header). */
+  instance: string;
 }
 
 export interface FollowOptions {
@@ -50,10 +52,11 @@ export async function followStream(baseUrls: readonly string[], streamId: string
       continue;
     }
     let finished = false;
+    const instance = response.headers.get('x-corch-instance') ?? '';
     const decoder = createSseDecoder({
       onEvent: ({ id, event }) => {
         if (finished || id === undefined || event.event === 'heartbeat') return;
-        const item: FollowedEvent = { id: Number(id), event: event.event, data: event.data as Record<string, unknown>, from: base };
+        const item: FollowedEvent = { id: Number(id), event: event.event, data: event.data as unknown as Record<string, unknown>, from: base, instance };
         cursor = item.id;
         events.push(item);
         options.onEvent?.(item);
