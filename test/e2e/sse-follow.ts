@@ -13,6 +13,8 @@ export interface FollowedEvent {
   from: string;
   /** Which server answered (its `X-Corch-Instance` header). */
   instance: string;
+  /** Which response delivered it (0 for the first, 1 after the first reconnect, …). */
+  response: number;
 }
 
 export interface FollowOptions {
@@ -34,6 +36,7 @@ export async function followStream(baseUrls: readonly string[], streamId: string
   const events: FollowedEvent[] = [];
   let cursor = options.after ?? 0;
   const maxAttempts = options.maxAttempts ?? 200;
+  let responses = 0;
   for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
     const base = baseUrls[attempt % baseUrls.length] as string;
     let response: Response;
@@ -53,10 +56,11 @@ export async function followStream(baseUrls: readonly string[], streamId: string
     }
     let finished = false;
     const instance = response.headers.get('x-corch-instance') ?? '';
+    const index = responses++;
     const decoder = createSseDecoder({
       onEvent: ({ id, event }) => {
         if (finished || id === undefined || event.event === 'heartbeat') return;
-        const item: FollowedEvent = { id: Number(id), event: event.event, data: event.data as unknown as Record<string, unknown>, from: base, instance };
+        const item: FollowedEvent = { id: Number(id), event: event.event, data: event.data as unknown as Record<string, unknown>, from: base, instance, response: index };
         cursor = item.id;
         events.push(item);
         options.onEvent?.(item);
