@@ -1,7 +1,7 @@
 import { openConfig } from './config-store.js';
 import { startTimeout } from './follow-stream.js';
 import type { CliIo } from './io.js';
-import { parseInteger, parsePositive } from './parse-options.js';
+import { parseInteger, parsePositive, parseTransport } from './parse-options.js';
 import { checkStreamId, connectRemote } from './remote.js';
 import { pickProgressMode } from './resolve-settings.js';
 import { checkOutputPath, makeRenderer, openEventLog, watchStream } from './watch-stream.js';
@@ -15,10 +15,11 @@ export interface AttachOptions {
   output?: string;
   events?: string;
   timeout?: string;
+  transport?: string;
 }
 
 /**
- * `corch attach <stream-id> [--from-seq N]`: follows a stream started elsewhere (`run --detach`, a browser,
+ * `corch attach <stream-id> [--from-seq N] [--transport sse|ws]`: follows a stream started elsewhere (`run --detach`, a browser,
  * another terminal) exactly like `run` does, from the first event or from event N. Ctrl-C cancels the run,
  * as in `run`: attaching means taking part, and a second Ctrl-C leaves at once.
  */
@@ -26,6 +27,7 @@ export async function attachCommand(id: string, options: AttachOptions, io: CliI
   const streamId = checkStreamId(id);
   const fromSeq = parseInteger(options.fromSeq, '--from-seq', 1);
   const timeout = startTimeout(parsePositive(options.timeout, '--timeout'));
+  const transport = parseTransport(options.transport);
   const progress = pickProgressMode(options.progress, io.env, openConfig(io.env).read());
   const { client } = await connectRemote('attach', options, io);
   await checkOutputPath(options.output, io);
@@ -39,6 +41,7 @@ export async function attachCommand(id: string, options: AttachOptions, io: CliI
       eventLog,
       io,
       output: options.output,
+      transport,
       ...(fromSeq !== undefined ? { fromSeq } : {}),
       ...(timeout !== undefined ? { timeout } : {}),
     });

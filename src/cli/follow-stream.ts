@@ -1,4 +1,4 @@
-import type { CorchClient, TerminalEvent } from '../client/index.js';
+import type { CorchClient, StreamTransport, TerminalEvent } from '../client/index.js';
 import type { CorchEvent } from '../protocol/events.js';
 import { FINISHED_STATUSES } from '../protocol/stream-state.js';
 import type { ProgressMode, Renderer } from '../render/index.js';
@@ -22,6 +22,8 @@ export interface FollowOptions {
   onEvent?: (event: CorchEvent) => void;
   /** The server-side batch window to ask for (see {@link streamBatchMs}); 0 or unset: none. */
   batchMs?: number;
+  /** `ws`: read the stream over the WebSocket route (`attach --transport ws`); SSE otherwise. */
+  transport?: StreamTransport;
 }
 
 /**
@@ -129,6 +131,7 @@ export async function followStream(options: FollowOptions): Promise<FollowOutcom
     .subscribe(streamId, {
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
       ...(options.batchMs ? { batchMs: options.batchMs } : {}),
+      ...(options.transport ? { transport: options.transport } : {}),
       signal: subscription.signal,
       onEvent: (event) => {
         if (event.event === 'task_completed' || event.event === 'task_error') terminal = event as TerminalEvent;

@@ -19,6 +19,17 @@ export function parseProgress(value: string, source = '--progress'): ProgressMod
   throw usageError(`${source} must be one of ${PROGRESS_MODES.join(', ')}, got "${value}"`);
 }
 
+/** The `--transport` values of `attach`: how the CLI reads the stream. */
+export const TRANSPORTS = ['sse', 'ws'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** `--transport` → `sse` (the default when unset) or `ws`, or a usage error. */
+export function parseTransport(value: string | undefined): Transport {
+  if (value === undefined) return 'sse';
+  if ((TRANSPORTS as readonly string[]).includes(value)) return value as Transport;
+  throw usageError(`--transport must be one of ${TRANSPORTS.join(', ')}, got "${value}"`);
+}
+
 /** The optional context argument: must be a JSON object (arrays and scalars are refused). */
 export function parseContext(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;

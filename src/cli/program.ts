@@ -142,6 +142,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--output <file>', 'write the deliverable as Markdown')
     .option('--events <file>', 'write every event as NDJSON, as it arrives')
     .option('--timeout <s>', 'stop following (and cancel) after this many seconds')
+    .option('--transport <sse|ws>', 'read the stream over SSE (default) or the WebSocket route')
     .action(
       act(async (id: string, options: Record<string, unknown>) => {
         const { attachCommand } = await import('./attach-command.js');

@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { CorchClient } from '../client/index.js';
+import type { CorchClient, StreamTransport } from '../client/index.js';
 import type { CorchEvent } from '../protocol/events.js';
 import {
   createEventLog,
@@ -70,6 +70,7 @@ export interface WatchOptions extends OutputFiles {
   io: CliIo;
   fromSeq?: number;
   timeout?: Timeout;
+  transport?: StreamTransport;
 }
 
 /**
@@ -92,6 +93,7 @@ export async function watchStream(options: WatchOptions): Promise<number> {
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       batchMs: streamBatchMs(renderer.mode),
+      ...(options.transport !== undefined ? { transport: options.transport } : {}),
       onEvent: (event: CorchEvent) => {
         eventLog?.write(event);
         if (wantState && event.event !== 'token_stream' && event.event !== 'heartbeat') state = reduceDashboard(state, event);

@@ -99,3 +99,35 @@ describe('run --detach, status, cancel against a server', () => {
     expect(r.err).toMatch(/^corch: .*warp/);
   });
 });
+
+describe('attach --transport ws', () => {
+  it('follows a run over the WebSocket route to the same deliverable and events as over SSE', async () => {
+    const started = await corch(['run', 'a tiny parser', '--detach', '--provider', 'simulated', '--provider-option', 'tokens_per_second=0']);
+    const id = started.out.trim();
+    const viaWs = await corch(['attach', id, '--transport', 'ws', '--progress', 'json']);
+    const viaSse = await corch(['attach', id, '--progress', 'json']);
+    expect(viaWs.code).toBe(EXIT.OK);
+    const stored = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { event: string; data: { seq: number } })
+        .filter((event) => event.event !== 'heartbeat');
+    expect(stored(viaWs.out).map((event) => event.data.seq)).toEqual(stored(viaSse.out).map((event) => event.data.seq));
+    expect(stored(viaWs.out).at(-1)?.event).toBe('task_completed');
+    const fromFive = await corch(['attach', id, '--transport', 'ws', '--from-seq', '5', '--progress', 'json']);
+    expect(stored(fromFive.out)[0]?.data.seq).toBe(5);
+  });
+
+  it('refuses an unknown transport, and reports an unknown stream and a wrong key in one line', async () => {
+    const bad = await corch(['attach', 'abc', '--transport', 'carrier-pigeon']);
+    expect(bad.code).toBe(EXIT.USAGE);
+    expect(bad.err).toMatch(/^corch: --transport must be one of sse, ws, got "carrier-pigeon"\nUsage: corch attach/);
+    const unknown = await corch(['attach', 'no-such-stream', '--transport', 'ws', '--progress', 'json']);
+    expect(unknown.code).toBe(EXIT.RUN_FAILED);
+    expect(unknown.err).toMatch(/not found/);
+    const wrongKey = await corch(['attach', 'abc', '--transport', 'ws', '--progress', 'json'], { CORCH_API_KEY: 'wrong' });
+    expect(wrongKey.code).toBe(EXIT.UNREACHABLE);
+    expect(wrongKey.err).toMatch(/answered 401: the API key was refused/);
+  });
+});
