@@ -137,11 +137,11 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .command('attach')
     .description('follow a stream that is already running (or replay one that ended)')
     .argument('<stream-id>', 'the id printed by run --detach');
-  remote(attach).option('--from-seq <n>', 'start after this event number (default: from the start)');
+  remote(attach).option('--from-seq <n>', 'start at this event number (default: 1, the start)');
   progress(attach)
     .option('--output <file>', 'write the deliverable as Markdown')
     .option('--events <file>', 'write every event as NDJSON, as it arrives')
-    .option('--timeout <s>', 'stop following (and cancel) after this many seconds')
+    .option('--timeout <s>', 'stop watching (exit 5) after this many seconds; the run goes on')
     .option('--transport <sse|ws>', 'read the stream over SSE (default) or the WebSocket route')
     .action(
       act(async (id: string, options: Record<string, unknown>) => {
@@ -156,6 +156,15 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
       act(async (id: string, options: Record<string, unknown>) => {
         const { statusCommand } = await import('./status-command.js');
         return statusCommand(id, options, io);
+      }),
+    );
+
+  remote(program.command('list').description("the server's streams, newest first"))
+    .option('--json', 'print the states as a JSON array')
+    .action(
+      act(async (options: Record<string, unknown>) => {
+        const { listCommand } = await import('./list-command.js');
+        return listCommand(options, io);
       }),
     );
 

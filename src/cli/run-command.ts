@@ -141,7 +141,9 @@ export async function runCommand(
     const client = createCorchClient({ baseUrl: plan.remote.baseUrl.value, ...(plan.remote.apiKey ? { apiKey: plan.remote.apiKey } : {}) });
     const created = await client.createTask(plan.request);
     io.stdout.write(`${created.stream_id}\n`);
-    io.stderr.write(`started on ${client.baseUrl}; follow it with: corch attach ${created.stream_id}\n`);
+    // The hint must work as typed: a server named by flag is not known to the next command otherwise.
+    const where = plan.remote.baseUrl.source === '--base-url' ? ` --base-url ${plan.remote.baseUrl.value}` : '';
+    io.stderr.write(`started on ${client.baseUrl}; follow it with: corch attach ${created.stream_id}${where}\n`);
     return EXIT.OK;
   }
 
@@ -192,6 +194,8 @@ export async function runCommand(
       renderer,
       eventLog,
       io,
+      owner: true,
+      embedded: server !== undefined,
       output: plan.output,
       ...(timeout !== undefined ? { timeout } : {}),
     });

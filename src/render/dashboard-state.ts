@@ -7,7 +7,7 @@ import type {
   TokenStreamData,
   Usage,
 } from '../protocol/index.js';
-import { assertNever } from '../protocol/index.js';
+import { assertNever, errorOutcome } from '../protocol/index.js';
 import { noticeText } from './notice-text.js';
 import type { RenderNotice } from './types.js';
 
@@ -358,7 +358,7 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
       const ended = parseTime(d.timestamp);
       return {
         ...next,
-        phase: d.code === 'E_CANCELLED' ? 'cancelled' : 'failed',
+        phase: errorOutcome(d.code),
         firstOutputSeen: true,
         working: [],
         rows: next.rows.map((row) => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
-import type { ChunkStartedData, CorchEvent } from '../protocol/index.js';
+import { type ChunkStartedData, type CorchEvent, errorOutcome } from '../protocol/index.js';
 import { colorLevel } from './color.js';
 import { type DashboardState, initialDashboardState, reduceDashboard } from './dashboard-state.js';
 import { formatCost, formatCount, formatDuration, stageLabel } from './format.js';
@@ -148,9 +148,11 @@ export function createPlainRenderer(deps: RendererDeps): Renderer {
         closeGroup();
         const d = event.data;
         const where = d.stage ? ` in ${d.stage}` : '';
-        if (d.code === 'E_CANCELLED') line(c.yellow(`✖ cancelled${where}: ${sanitize(d.error)}`));
+        const cancelled = errorOutcome(d.code) === 'cancelled';
+        if (cancelled) line(c.yellow(`✖ cancelled${where}: ${sanitize(d.error)}`));
         else line(c.red(`✖ failed (${d.code})${where}: ${sanitize(d.error)}`));
-        if (github && d.code !== 'E_CANCELLED') line(`::error title=${escapeProperty(`corch run failed (${d.code})`)}::${escapeData(sanitize(d.error))}`);
+        if (github && cancelled) line(`::warning title=${escapeProperty('corch run cancelled')}::${escapeData(sanitize(d.error))}`);
+        if (github && !cancelled) line(`::error title=${escapeProperty(`corch run failed (${d.code})`)}::${escapeData(sanitize(d.error))}`);
         break;
       }
       case 'system_message':

@@ -1,4 +1,4 @@
-import type { EventInput, StreamStatus } from '../protocol/events.js';
+import type { EventInput, StageRole, StreamStatus } from '../protocol/events.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TimerHandle } from './clock.js';
@@ -35,6 +35,8 @@ export class LocalRun implements RunContext, StateBasis {
   lastSeq = 0;
   /** Set once a terminal event was accepted: later emits are ignored. */
   ended = false;
+  /** The stage of the latest chunk_started, named by a cancel's or shutdown's task_error. */
+  currentStage: StageRole | null = null;
   // What deriving the next event's state changes needs, as of the last accepted event (the whole state
   // lives in the store).
   status: StreamStatus;

@@ -240,7 +240,10 @@ export class StreamManager {
     this.#markEnded(run);
     // Marked ended first, so whatever the run emits while reacting to the abort is dropped.
     if (abort) run.controller.abort(error);
-    this.#write(run, taskErrorFor(error)).catch(() => undefined);
+    const ending = taskErrorFor(error);
+    // A cancel or a shutdown comes from outside the run and knows no stage: it interrupted the running one.
+    ending.data.stage ??= run.currentStage;
+    this.#write(run, ending).catch(() => undefined);
   }
 
   #markEnded(run: LocalRun): void {
@@ -287,6 +290,7 @@ export class StreamManager {
     const entry = new LogEntry(seq, event.event, JSON.stringify(data));
     const changes = stateChanges(run, event);
     applyBasis(run, changes);
+    if (event.event === 'chunk_started') run.currentStage = event.data.stage;
     const terminal = isTerminalEvent(event.event);
     if (this.store.appendNow !== undefined && run.pending === undefined) {
       // A store in this process's memory: stored now. Only the expiry after the terminal event is async.
