@@ -28,6 +28,7 @@ export function processIo(argv: string[] = process.argv.slice(2)): CliIo {
   return {
     argv,
     env: process.env,
+    pid: process.pid,
     cwd: process.cwd(),
     stdin: process.stdin,
     stdout: process.stdout,

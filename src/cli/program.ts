@@ -99,6 +99,9 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--insecure', 'allow a non-loopback host without an API key')
     .option('--disconnect-grace <seconds>', 'cancel an on_disconnect "cancel" run after this long unwatched', '30')
     .option('--no-cache', 'run every task without the stage cache')
+    .option('--store <url>', 'memory, or redis://… / rediss://… / redis-cluster://h:p,h:p to share runs between servers (env CORCH_STORE)')
+    .option('--lease <seconds>', 'with a Redis store: how long a silent server keeps its runs before another takes them over', '15')
+    .option('--lease-renew <seconds>', 'with a Redis store: how often a server renews its leases', '5')
     .action(
       act(async (options: Record<string, unknown>) => {
         const { serveAction } = await import('./serve-action.js');

@@ -6,6 +6,8 @@ import type { FollowerShared, StreamFollower } from './stream-follower.js';
 /** What the route handlers share: built once per server by `startServer`. */
 export interface ServerContext {
   readonly manager: StreamManager;
+  /** This server's name on /healthz (and in leases, with a shared store). */
+  readonly instanceId: string;
   readonly clock: Clock;
   readonly apiKey: string | undefined;
   readonly corsOrigin: string | undefined;
