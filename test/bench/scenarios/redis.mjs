@@ -251,7 +251,7 @@ async function redisMemory(url, { idleRuns, events }) {
   const before = await used();
   for (let i = 0; i < idleRuns; i += 100) {
     await Promise.all(
-      Array.from({ length: Math.min(100, idleRuns - i) }, async (_, k) => {
+      Array.from({ length: Math.min(100, idleRuns - i) }, async () => {
         const id = randomUUID();
         await store.create(state(id));
         await store.append(id, [started(id)], { last_event_id: 1 });
