@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/orchestrator/index.js';
+import type { EventInput } from '../../src/protocol/events.js';
 import type { StreamState } from '../../src/protocol/stream-state.js';
 import { createSimulatedProvider } from '../../src/providers/simulated.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -60,7 +61,10 @@ describe('bounded memory', () => {
   });
 
   it('drops finished streams to stay under maxTotalBytes, then answers 503 E_STORE_FULL while only running ones fill it', async () => {
-    const token = (chars: number) => ({ event: 'token_stream' as const, data: { tokens: 'x'.repeat(chars), agent: 'Coder', chunk_number: 1, stage: 'coder' } });
+    const token = (chars: number): EventInput => ({
+      event: 'token_stream',
+      data: { tokens: 'x'.repeat(chars), agent: 'Coder', chunk_number: 1, stage: 'coder' },
+    });
     const [started, progress, chunk] = scriptedEvents({ tokens: 0 });
     const runner = new ScriptedRunner({
       pace: 'manual',
