@@ -5,6 +5,8 @@ import type { FetchLike } from './types.js';
 /** An answered `GET …/events` request, whatever carried it. */
 export interface OpenedStream {
   status: number;
+  /** The answer's Content-Type, when it has one. */
+  contentType: string | undefined;
   /** The answer as a fetch `Response` with its body, for mapping a non-2xx status to an error. */
   asResponse(): Promise<Response>;
   /**
@@ -39,8 +41,10 @@ export const nodeHttpTransport: SseTransport = (url, headers, signal) =>
   });
 
 function openedFromNode(response: IncomingMessage, destroy: () => void): OpenedStream {
+  const type = response.headers['content-type'];
   return {
     status: response.statusCode ?? 0,
+    contentType: typeof type === 'string' ? type : undefined,
     async asResponse() {
       const parts: Buffer[] = [];
       for await (const part of response) parts.push(part as Buffer);
@@ -91,6 +95,7 @@ export function fetchTransport(fetchFn: FetchLike): SseTransport {
     const reader = response.body?.getReader();
     return {
       status: response.status,
+      contentType: response.headers.get('content-type') ?? undefined,
       asResponse: async () => response,
       async read(onChunk) {
         if (!reader) return;
