@@ -31,7 +31,13 @@ interface Instance {
 
 const instances: Instance[] = [];
 
-async function instance(url: string, keyPrefix: string, name: string, runner?: Runner): Promise<Instance> {
+async function instance(
+  url: string,
+  keyPrefix: string,
+  name: string,
+  runner?: Runner,
+  disconnectGraceSeconds?: number,
+): Promise<Instance> {
   const spec = parseStoreUrl(url);
   if (spec.kind !== 'redis') throw new Error('not a redis url');
   const store = await RedisStreamStore.connect(spec, { keyPrefix, instanceId: name });
@@ -42,6 +48,7 @@ async function instance(url: string, keyPrefix: string, name: string, runner?: R
     coordinator,
     host: '127.0.0.1',
     port: 0,
+    ...(disconnectGraceSeconds === undefined ? {} : { disconnectGraceSeconds }),
   });
   const made: Instance = {
     name,
@@ -209,6 +216,22 @@ describe.skipIf(redisMissing)('several servers on one Redis', () => {
     expect(ids(rest)[0]).toBe(Number(before?.id) + 1);
     expect(ids(rest)).toEqual(range(Number(before?.id) + 1, Number(rest.at(-1)?.id)));
     expect(rest.at(-1)?.event.event).toBe('task_completed');
+  });
+
+  it('counts watchers on other servers for on_disconnect "cancel", and cancels once they have all gone', async () => {
+    const p = prefix();
+    const a = await instance(redis.url, p, 'A', undefined, 0.3);
+    const b = await instance(redis.url, p, 'B', undefined, 0.3);
+    // Watched only through B for the whole run, which lasts many grace periods: A must not cancel it.
+    const watched = await createStream(a.server, { ...slowTask(600), on_disconnect: 'cancel' });
+    const log = await (await subscribe(`${b.server.url}${watched.events_url}`)).untilTerminal();
+    expect(log.at(-1)?.event.event).toBe('task_completed');
+    // Watched through B for a while, then nobody: A cancels it after the grace period.
+    const left = await createStream(a.server, { ...slowTask(50), on_disconnect: 'cancel' });
+    const watcher = await subscribe(`${b.server.url}${left.events_url}`);
+    await watcher.next();
+    watcher.close();
+    await waitUntil(async () => (await a.server.manager.get(left.stream_id))?.status === 'cancelled', 'cancelled');
   });
 
   it('hands its runs over on close instead of cancelling them', async () => {
