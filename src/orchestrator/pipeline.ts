@@ -1,3 +1,4 @@
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import type { ChunkCompletedData, StageRole, TaskProgressData } from '../protocol/events.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { LlmProvider, LlmRequest, ProviderName } from '../providers/types.js';
@@ -30,7 +31,6 @@ import {
   expectedSpeed,
   providerMessage,
   reviewNote,
-  SIMULATED_NOTICE,
   timeRanOutNote,
 } from './run-messages.js';
 import { type PriceBook, resolveRunPricing } from './run-pricing.js';
@@ -200,7 +200,7 @@ export class PipelineRun {
         provider: provider.name,
         model: resolveRunModel({ request, settings: deps.settings, provider }),
         simulated: provider.simulated,
-        ...(provider.simulated ? { notice: SIMULATED_NOTICE } : {}),
+        ...(provider.simulated ? { notice: SIMULATED_LABEL } : {}),
       },
     });
     await ctx.emit({

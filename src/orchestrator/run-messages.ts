@@ -1,3 +1,4 @@
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import type { EventEnvelope, StageRole, SystemMessageData } from '../protocol/events.js';
 import { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions } from '../providers/simulated-options.js';
 import type { LlmProvider, RetryNotice } from '../providers/types.js';
@@ -6,8 +7,6 @@ import { MAX_REFINE_ROUNDS, type PlanChange } from './plan.js';
 import { needsRefine, type Review } from './review.js';
 import { stageDefinition } from './stage-registry.js';
 
-/** The label the simulated provider carries wherever it is used. */
-export const SIMULATED_NOTICE = 'simulated — no model was called';
 
 /**
  * The system_message that says which provider runs the task, why it was picked, and where requests go.
@@ -17,7 +16,7 @@ export const SIMULATED_NOTICE = 'simulated — no model was called';
 export function providerMessage(provider: LlmProvider, reason: string): string {
   let text = reason.trim();
   if (!text.toLowerCase().includes(provider.name)) text = `provider ${provider.name}: ${text}`;
-  if (provider.simulated && !text.includes(SIMULATED_NOTICE)) text += ` (${SIMULATED_NOTICE})`;
+  if (provider.simulated && !text.includes(SIMULATED_LABEL)) text += ` (${SIMULATED_LABEL})`;
   text = text.charAt(0).toUpperCase() + text.slice(1);
   if (!/[.!?]$/.test(text)) text += '.';
   if (provider.baseUrl) text += ` Requests go to ${provider.baseUrl}.`;

@@ -1,3 +1,4 @@
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
@@ -82,7 +83,7 @@ export function createPlainRenderer(deps: RendererDeps): Renderer {
         const d = event.data;
         line(`${c.bold('corch')} ${sanitize(d.task)}`);
         line(c.dim(`provider: ${d.provider}${d.model ? ` · ${d.model}` : ''} · stream ${d.stream_id}`));
-        if (d.simulated) line(c.yellow.bold(`[${d.notice ?? 'simulated — no model was called'}]`));
+        if (d.simulated) line(c.yellow.bold(`[${d.notice ?? SIMULATED_LABEL}]`));
         line(c.dim(`plan: ${d.pipeline.map((stage) => stageLabel(stage)).join(' → ')}`));
         break;
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Review, parseReview } from '../../src/orchestrator/review.js';
-import { expectedSpeed, providerMessage, reviewNote, SIMULATED_NOTICE } from '../../src/orchestrator/run-messages.js';
+import { expectedSpeed, providerMessage, reviewNote } from '../../src/orchestrator/run-messages.js';
+import { SIMULATED_LABEL as SIMULATED_NOTICE } from '../../src/protocol/index.js';
 import type { LlmProvider } from '../../src/providers/types.js';
 
 const simulated: LlmProvider = {
