@@ -131,7 +131,7 @@ export class PipelineRun {
       promptTokens[definition.role] = approxTokens(definition.system.length + this.request.task.length + contextChars + 300);
       maxTokens[definition.role] = this.stages[definition.role].max_tokens;
     }
-    this.estimator = new RunEstimator(promptTokens, maxTokens, expectedSpeed(provider, this.request.provider_options));
+    this.estimator = new RunEstimator(promptTokens, maxTokens, expectedSpeed(provider, this.request.provider_options, this.request.task));
   }
 
   async run(resume?: ResumePoint): Promise<void> {

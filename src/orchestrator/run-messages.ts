@@ -1,5 +1,6 @@
 import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
-import type { EventEnvelope, StageRole, SystemMessageData } from '../protocol/events.js';
+import { type EventEnvelope, STAGE_ROLES, type StageRole, type SystemMessageData } from '../protocol/events.js';
+import { simulatedOutputTokens } from '../providers/simulated.js';
 import { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions } from '../providers/simulated-options.js';
 import type { LlmProvider, RetryNotice } from '../providers/types.js';
 import { DEFAULT_LATENCY_SECONDS, DEFAULT_TOKENS_PER_SECOND, type SpeedAssumption } from './estimates.js';
@@ -52,15 +53,18 @@ export function reviewNote(
  * Speed assumed before any stage ran: the simulated provider's own pacing (its `tokens_per_second`, 0 =
  * unthrottled), or a typical hosted model.
  */
-export function expectedSpeed(provider: LlmProvider, options: Record<string, unknown> | undefined): SpeedAssumption {
+export function expectedSpeed(provider: LlmProvider, options: Record<string, unknown> | undefined, task = ''): SpeedAssumption {
   if (!provider.simulated) return { tokensPerSecond: DEFAULT_TOKENS_PER_SECOND, latencySeconds: DEFAULT_LATENCY_SECONDS };
   let tps = DEFAULT_SIMULATED_OPTIONS.tokens_per_second;
+  const outputTokens: Partial<Record<StageRole, number>> = {};
   try {
     tps = parseSimulatedOptions(options).tokens_per_second;
+    // The simulated text is known in advance: the first estimate is what the run will take.
+    for (const role of STAGE_ROLES) outputTokens[role] = simulatedOutputTokens(role, task, options);
   } catch {
     // The provider already accepted these options when it was created; keep the default if they differ.
   }
-  return { tokensPerSecond: tps > 0 ? tps : Number.POSITIVE_INFINITY, latencySeconds: 0 };
+  return { tokensPerSecond: tps > 0 ? tps : Number.POSITIVE_INFINITY, latencySeconds: 0, outputTokens };
 }
 
 /** The system_message after a stage answered from the stage cache: what the replay saved. */
