@@ -32,6 +32,7 @@ import {
   providerMessage,
   reviewNote,
   timeRanOutNote,
+  unknownPriceNote,
 } from './run-messages.js';
 import { type PriceBook, resolveRunPricing } from './run-pricing.js';
 import { RunTally, round, roundCost } from './run-tally.js';
@@ -211,6 +212,8 @@ export class PipelineRun {
         level: provider.simulated && request.provider !== 'simulated' ? 'warn' : 'info',
       },
     });
+    const unpriced = [...new Set(planChunks(this.plan).filter((c) => this.priceOf(c) === null).map((c) => chunkModel(c, this.stages)))];
+    if (unpriced.length > 0) await ctx.emit({ event: 'system_message', data: unknownPriceNote(unpriced) });
     await this.progress('plan');
   }
 

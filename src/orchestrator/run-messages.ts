@@ -119,3 +119,14 @@ export function timeRanOutNote(maxSeconds: number, stage: StageRole | null, outp
     level: 'warn',
   };
 }
+
+/** Costs show as unknown because these models have no known price: say how to give one. */
+export function unknownPriceNote(models: readonly string[]): Note {
+  const example = models[0] ?? '<model>';
+  return {
+    message:
+      `The price of ${models.join(', ')} is unknown, so costs show as n/a; set it with ` +
+      `corch config set prices.${example} <input>,<output> (USD per 1M tokens) on the server that runs the task.`,
+    level: 'info',
+  };
+}
