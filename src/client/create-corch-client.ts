@@ -1,6 +1,6 @@
 import type { CreatedStream, StreamState, TaskRequest } from '../protocol/index.js';
 import { CorchError } from '../protocol/index.js';
-import { errorFromResponse, isNetworkError, unreachableError } from './http-errors.js';
+import { errorFromResponse, isNetworkError, serverUnreachableError } from './http-errors.js';
 import { fetchTransport, nodeHttpTransport } from './sse-transport.js';
 import { type ConnectionContext, DEFAULT_RESPONSE_TIMEOUT_MS, subscribeToStream } from './subscribe.js';
 import type { CorchClient, CorchClientOptions, SleepLike } from './types.js';
@@ -79,7 +79,7 @@ export function createCorchClient(options: CorchClientOptions): CorchClient {
           { retryable: true, cause: error },
         );
       }
-      if (isNetworkError(error)) throw unreachableError(baseUrl, error);
+      if (isNetworkError(error)) throw serverUnreachableError(baseUrl, error);
       throw new CorchError('E_UNREACHABLE', `${what}: request to ${baseUrl} failed: ${String(error)}`, { cause: error });
     }
     clearTimeout(timer);

@@ -1,9 +1,9 @@
-import { CorchError, createSseDecoder, isEventName, isTerminalEvent } from '../protocol/index.js';
-import { describeNetworkError, errorFromResponse, isNetworkError, unreachableError } from './http-errors.js';
+import { CorchError, createSseDecoder, isEventName, isTerminalEvent, MAX_BATCH_MS } from '../protocol/index.js';
+import { describeNetworkError, errorFromResponse, isNetworkError, serverUnreachableError } from './http-errors.js';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_RECONNECTS,
-  DEFAULT_RETRY_MS,
+  DEFAULT_RECONNECT_DELAY_MS,
   MAX_RETRY_DELAY_MS,
   reconnectDelay,
 } from './reconnect-delay.js';
@@ -21,8 +21,6 @@ export interface ConnectionContext {
   apiKey: string | undefined;
 }
 
-/** The largest `batch_ms` a server accepts. */
-export const MAX_BATCH_MS = 1000;
 
 /** Why we aborted our own request: told apart from the caller's abort. */
 class IdleTimeout extends Error {}
@@ -50,7 +48,7 @@ export async function subscribeToStream(
   const maxReconnects = options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
   const cursor: Cursor = {
     lastSeq: Math.max(0, Math.floor(options.fromSeq ?? 1) - 1),
-    retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
+    retryMs: options.retryMs ?? DEFAULT_RECONNECT_DELAY_MS,
     attempt: 0,
     reconnects: 0,
     lost: 0,
@@ -80,7 +78,7 @@ export async function subscribeToStream(
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       // A server that was never reached is a configuration problem, not a blip: say so at once.
-      if (!connectedOnce && isNetworkError(error)) throw unreachableError(context.baseUrl, error);
+      if (!connectedOnce && isNetworkError(error)) throw serverUnreachableError(context.baseUrl, error);
       if (!connectedOnce || !isNetworkError(error)) throw error;
       outcome = { kind: 'dropped', reason: describeNetworkError(error) };
     }
@@ -130,7 +128,7 @@ async function connectOnce(
 
   let opened: OpenedStream;
   const answerMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
-  for (;;) {
+  {
     const target = cursor.batchMs > 0 ? `${url}?batch_ms=${cursor.batchMs}` : url;
     // A server that accepts the connection and never answers would otherwise be waited for forever.
     const answerTimer = setTimeout(() => controller.abort(new AnswerTimeout()), answerMs);
@@ -149,10 +147,6 @@ async function connectOnce(
     } finally {
       clearTimeout(answerTimer);
     }
-    // A server from before `batch_ms` refuses the unknown parameter: ask again without it, and never again.
-    if (opened.status !== 400 || cursor.batchMs === 0) break;
-    opened.close();
-    cursor.batchMs = 0;
   }
   if (opened.status === 204) {
     opened.close();
