@@ -216,6 +216,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .description("the stage cache shared by every run on this machine: info (entries, bytes, hits) | clear")
     .argument('[action]', 'info or clear')
     .option('--json', 'info: print one JSON object')
+    .option('--store <url>', 'the cache of the servers sharing this Redis store (env CORCH_STORE) instead of this machine\'s')
     .action(
       act(async (action: string | undefined, options: Record<string, unknown>) => {
         const { cacheCommand } = await import('./cache-command.js');

@@ -18,6 +18,8 @@ export async function serveAction(options: Record<string, unknown>, io: CliIo): 
     import('./serve-command.js'),
     import('./open-stage-cache.js'),
   ]);
-  const runner = createRunner({ env: io.env, settings, cache: options.cache === false ? null : openStageCache(io.env) });
-  return serveCommand(options, io, runner);
+  // The stage cache follows the store: in Redis beside the runs when they are shared, else on this disk.
+  return serveCommand(options, io, (shared) =>
+    createRunner({ env: io.env, settings, cache: options.cache === false ? null : openStageCache(io.env, shared) }),
+  );
 }

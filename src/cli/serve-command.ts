@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { type RunningServer, type ServerOptions, startServer } from '../server/index.js';
+import type { RedisStreamStore } from '../streams/redis-stream-store.js';
 import type { Runner } from '../streams/run-function.js';
 import { CliError, usageError } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
@@ -55,7 +56,7 @@ export const MIN_API_KEY_LENGTH = 16;
 export async function serveCommand(
   options: ServeOptions,
   io: CliIo,
-  runner: Runner,
+  runner: Runner | ((shared: RedisStreamStore | undefined) => Runner),
   deps: ServeDependencies = {},
 ): Promise<number> {
   const host = stringFlag(options.host, '--host') ?? '127.0.0.1';
@@ -103,7 +104,8 @@ export async function serveCommand(
       ...(shared ? { store: shared.store, coordinator: shared.coordinator } : {}),
       host,
       port,
-      runner,
+      // A runner built for the store: on a Redis store its stage cache lives in Redis too.
+      runner: typeof runner === 'function' ? runner(shared?.store) : runner,
       ...(apiKey ? { apiKey: apiKey.value } : {}),
       ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
       ...(heartbeatSeconds !== undefined ? { heartbeatSeconds } : {}),
