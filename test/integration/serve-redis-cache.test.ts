@@ -29,7 +29,9 @@ function io(env: Record<string, string | undefined>) {
       return () => set.delete(handler);
     },
   };
-  return { io: value, signal: (name: SignalName) => handlers.get(name)?.forEach((h) => h()) };
+  return { io: value, signal: (name: SignalName) => handlers.get(name)?.forEach((h) => {
+      h();
+    }) };
 }
 
 describe.skipIf(redisMissing)('corch serve on a Redis store keeps its stage cache in Redis', () => {
