@@ -29,7 +29,10 @@ function io(env: Record<string, string | undefined>) {
       return () => set.delete(handler);
     },
   };
-  return { io: value, signal: (name: SignalName) => handlers.get(name)?.forEach((h) => h()) };
+  const signal = (name: SignalName): void => {
+    for (const handler of handlers.get(name) ?? []) handler();
+  };
+  return { io: value, signal };
 }
 
 describe.skipIf(redisMissing)('corch serve on a Redis store keeps its stage cache in Redis', () => {
