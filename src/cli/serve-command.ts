@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { type RunningServer, type ServerOptions, startServer } from '../server/index.js';
 import type { RedisStreamStore } from '../streams/redis-stream-store.js';
 import type { Runner } from '../streams/run-function.js';
+import { byteSizeFlag } from './byte-size.js';
 import { CliError, usageError } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -25,6 +26,9 @@ export interface ServeOptions {
   disconnectGrace?: unknown;
   allowedHost?: unknown;
   maxConnectionsPerPeer?: unknown;
+  maxStreamBytes?: unknown;
+  maxTotalBytes?: unknown;
+  maxFinished?: unknown;
   store?: unknown;
   lease?: unknown;
   leaseRenew?: unknown;
@@ -70,6 +74,9 @@ export async function serveCommand(
   const corsOrigin = corsFlag(options.corsOrigin);
   const allowedHosts = allowedHostFlag(options.allowedHost);
   const maxConnectionsPerPeer = integerFlag(options.maxConnectionsPerPeer, '--max-connections-per-peer', 1, Number.MAX_SAFE_INTEGER);
+  const maxStreamBytes = byteSizeFlag(options.maxStreamBytes, '--max-stream-bytes');
+  const maxTotalBytes = byteSizeFlag(options.maxTotalBytes, '--max-total-bytes');
+  const maxFinished = integerFlag(options.maxFinished, '--max-finished', 1, Number.MAX_SAFE_INTEGER);
   const debug = io.env.CORCH_DEBUG !== undefined && io.env.CORCH_DEBUG !== '' && io.env.CORCH_DEBUG !== '0';
   const insecure = options.insecure === true;
   const apiKey = resolveApiKey(options.apiKey, io.env);
@@ -114,6 +121,9 @@ export async function serveCommand(
       ...(disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds } : {}),
       ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
       ...(maxConnectionsPerPeer !== undefined ? { maxConnectionsPerPeer } : {}),
+      ...(maxStreamBytes !== undefined ? { maxStreamBytes } : {}),
+      ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
+      ...(maxFinished !== undefined ? { maxFinished } : {}),
       // A peer's hang-ups and malformed requests: one line each, only when asked for (CORCH_DEBUG=1).
       ...(debug ? { onDebug: (message: string) => io.stderr.write(`corch serve: debug: ${message}\n`) } : {}),
       ...(corsOrigin !== undefined ? { corsOrigin } : {}),

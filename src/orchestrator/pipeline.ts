@@ -404,7 +404,7 @@ export class PipelineRun {
       event: 'task_completed',
       data: {
         result: tally.code ?? '',
-        metrics: tally.metrics(this.totalChunks(), durationMs),
+        metrics: tally.metrics(this.totalChunks(), durationMs, this.budget),
         outputs: { ...tally.outputs },
         usage: { ...tally.usage },
         cost: roundCost(tally.cost),

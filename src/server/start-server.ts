@@ -55,6 +55,12 @@ export interface ServerOptions {
   maxStreams?: number;
   /** Seconds an `on_disconnect: "cancel"` run may have no subscriber before it is cancelled (default 30). */
   disconnectGraceSeconds?: number;
+  /** Bytes of one stream's log before its run is stopped with E_LOG_TOO_LARGE (default 32 MiB). */
+  maxStreamBytes?: number;
+  /** Bytes of all logs kept; finished streams go first, then new runs get 503 E_STORE_FULL (default 256 MiB). */
+  maxTotalBytes?: number;
+  /** Finished streams kept before the oldest finished is dropped (default 1000). */
+  maxFinished?: number;
   /** Cap on open SSE connections (default 1000). */
   maxConnections?: number;
   /**
@@ -119,6 +125,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
     ...(options.disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds: options.disconnectGraceSeconds } : {}),
     ...(options.coordinator ? { coordinator: options.coordinator } : {}),
+    ...(options.maxStreamBytes !== undefined ? { maxStreamBytes: options.maxStreamBytes } : {}),
+    ...(options.maxTotalBytes !== undefined ? { maxTotalBytes: options.maxTotalBytes } : {}),
+    ...(options.maxFinished !== undefined ? { maxFinished: options.maxFinished } : {}),
   });
   const connections = new Set<StreamFollower>();
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;

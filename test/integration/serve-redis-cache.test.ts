@@ -29,10 +29,9 @@ function io(env: Record<string, string | undefined>) {
       return () => set.delete(handler);
     },
   };
-  const signal = (name: SignalName): void => {
-    for (const handler of handlers.get(name) ?? []) handler();
-  };
-  return { io: value, signal };
+  return { io: value, signal: (name: SignalName) => handlers.get(name)?.forEach((h) => {
+      h();
+    }) };
 }
 
 describe.skipIf(redisMissing)('corch serve on a Redis store keeps its stage cache in Redis', () => {
