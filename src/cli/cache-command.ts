@@ -3,7 +3,7 @@ import { connectOrExplain, openConnection, RedisLink } from '../streams/redis-cl
 import { RedisStageCache } from '../streams/redis-stage-cache.js';
 import type { StageCache } from '../streams/stage-cache.js';
 import { resolveCacheSettings } from './cache-settings.js';
-import { unreachableError } from './cli-error.js';
+import { cannotReachError } from './cli-error.js';
 import { resolveStoreSpec } from './serve-store.js';
 import { isCorchError } from '../protocol/errors.js';
 import { usageError } from './cli-error.js';
@@ -34,7 +34,7 @@ export async function cacheCommand(action: string | undefined, options: CacheOpt
     try {
       await connectOrExplain(connection, spec);
     } catch (error) {
-      if (isCorchError(error) && error.code === 'E_STORE_UNAVAILABLE') throw unreachableError(error.message, error);
+      if (isCorchError(error) && error.code === 'E_STORE_UNAVAILABLE') throw cannotReachError(error.message, error);
       throw error;
     }
     link = new RedisLink(connection, spec);

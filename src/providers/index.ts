@@ -20,7 +20,6 @@ export {
 } from './resolve.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { createSimulatedProvider, type SimulatedDeps } from './simulated.js';
-export { SIMULATED_LABEL } from './simulated-names.js';
 export { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions, type SimulatedOptions } from './simulated-options.js';
 export { DEFAULT_STREAM_TIMEOUTS, FIRST_TOKEN_TIMEOUT_MS, IDLE_TIMEOUT_MS, type StreamTimeouts } from './stream-watchdog.js';
 export * from './types.js';

@@ -13,9 +13,6 @@ export interface SimulatedSubject {
   language: 'typescript' | 'python';
 }
 
-/** Label written into every simulated output, so that nobody mistakes it for a model's answer. */
-export const SIMULATED_LABEL = 'simulated — no model was called';
-
 const MAX_QUOTED_TASK_CHARS = 120;
 const MAX_NAME_WORDS = 2;
 /**

@@ -22,7 +22,7 @@ import { createUpgradeHandler } from './ws-upgrade.js';
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
 /** What `retry:` tells clients to wait before reconnecting. */
-export const DEFAULT_RETRY_MS = 2000;
+export const SSE_RETRY_MS = 2000;
 /** Open SSE responses before new ones get 503; well under the usual fd limits once node has raised them. */
 export const DEFAULT_MAX_CONNECTIONS = 1000;
 /** Sockets allowed beyond the SSE cap, so JSON routes stay reachable at the cap (and /healthz beyond). */
@@ -138,7 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     apiKey: options.apiKey === '' ? undefined : options.apiKey,
     corsOrigin: options.corsOrigin === '' ? undefined : options.corsOrigin,
-    retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
+    retryMs: options.retryMs ?? SSE_RETRY_MS,
     maxConnections,
     startedAt: clock.now(),
     connections,
