@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeComment, encodeEvent, encodeRetry } from '../protocol/sse.js';
-import type { StreamState } from '../protocol/stream-state.js';
-import { isoTimestamp } from '../streams/clock.js';
+import type { HeartbeatData } from '../protocol/events.js';
 import type { EntryBatch, StoredEntry } from '../streams/stream-store.js';
 import { type FollowEnd, type FollowerShared, StreamFollower } from './stream-follower.js';
 
@@ -75,15 +74,8 @@ export class SseConnection extends StreamFollower {
   }
 
   /** An SSE comment plus a live-only `heartbeat` event (no id, not stored) with the stream's state. */
-  protected writeHeartbeat(state: StreamState, now: number): void {
-    const frame = encodeEvent('heartbeat', {
-      stream_id: state.stream_id,
-      seq: state.last_event_id,
-      timestamp: isoTimestamp(now),
-      status: state.status,
-      current_agent: state.current_agent,
-      idle_ms: Math.max(0, now - Date.parse(state.updated_at)),
-    });
+  protected writeHeartbeat(data: HeartbeatData): void {
+    const frame = encodeEvent('heartbeat', data);
     if (!this.#write(KEEP_ALIVE_COMMENT + frame)) this.full();
   }
 

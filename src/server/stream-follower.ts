@@ -1,6 +1,6 @@
-import { isTerminalEvent } from '../protocol/events.js';
+import { type HeartbeatData, isTerminalEvent } from '../protocol/events.js';
 import type { StreamState } from '../protocol/stream-state.js';
-import type { Clock, TimerHandle } from '../streams/clock.js';
+import { type Clock, isoTimestamp, type TimerHandle } from '../streams/clock.js';
 import type { EntryBatch, StoredEntry, StreamListener, StreamStore } from '../streams/stream-store.js';
 import type { HeartbeatTarget } from './heartbeat-wheel.js';
 
@@ -87,8 +87,8 @@ export abstract class StreamFollower implements HeartbeatTarget, StreamListener 
   protected abstract writeBatch(batch: EntryBatch): boolean;
   /** Writes the first `count` of `entries`, read from the cursor, in one write. False: the socket is full. */
   protected abstract writeEntries(entries: readonly StoredEntry[], count: number): boolean;
-  /** Writes a live-only heartbeat (no id, not stored) with the stream's state. */
-  protected abstract writeHeartbeat(state: StreamState, now: number): void;
+  /** Writes a live-only heartbeat (no id, not stored), built by the follower from the stream's state. */
+  protected abstract writeHeartbeat(data: HeartbeatData): void;
   /** The catch-up found nothing to replay (SSE sends its `retry:` then). */
   protected abstract caughtUpEmpty(): void;
   /** Calls `onDrain` once, when the transport can take writes again. */
@@ -167,7 +167,7 @@ export abstract class StreamFollower implements HeartbeatTarget, StreamListener 
       (state) => {
         // Gone from a shared store (deleted or expired by another server): nothing will tell this one.
         if (state === undefined) this.#end('gone');
-        else if (!this.#ended && !this.#needDrain) this.writeHeartbeat(state, this.#shared.clock.now());
+        else if (!this.#ended && !this.#needDrain) this.writeHeartbeat(heartbeatData(state, this.#shared.clock.now()));
       },
       () => undefined,
     );
@@ -277,4 +277,16 @@ export abstract class StreamFollower implements HeartbeatTarget, StreamListener 
     if (this.#flushTimer !== undefined) this.#shared.clock.clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
   }
+}
+
+/** The live-only `heartbeat` payload: the stream's state as of `now`, the same for every transport. */
+export function heartbeatData(state: StreamState, now: number): HeartbeatData {
+  return {
+    stream_id: state.stream_id,
+    seq: state.last_event_id,
+    timestamp: isoTimestamp(now),
+    status: state.status,
+    current_agent: state.current_agent,
+    idle_ms: Math.max(0, now - Date.parse(state.updated_at)),
+  };
 }

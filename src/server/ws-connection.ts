@@ -1,8 +1,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { StreamState } from '../protocol/stream-state.js';
+import type { HeartbeatData } from '../protocol/events.js';
 import { WS_CLOSE, wsCloseReason } from '../protocol/ws.js';
-import { isoTimestamp } from '../streams/clock.js';
 import { joinWsFrames } from '../streams/log-batch.js';
 import type { EntryBatch, StoredEntry } from '../streams/stream-store.js';
 import { type FollowEnd, type FollowerShared, StreamFollower } from './stream-follower.js';
@@ -88,15 +87,7 @@ export class WsConnection extends StreamFollower {
     return this.#socket.write(joinWsFrames(entries, count));
   }
 
-  protected writeHeartbeat(state: StreamState, now: number): void {
-    const data = {
-      stream_id: state.stream_id,
-      seq: state.last_event_id,
-      timestamp: isoTimestamp(now),
-      status: state.status,
-      current_agent: state.current_agent,
-      idle_ms: Math.max(0, now - Date.parse(state.updated_at)),
-    };
+  protected writeHeartbeat(data: HeartbeatData): void {
     this.#ws.send(JSON.stringify({ event: 'heartbeat', data }));
     if (this.#socket.writableNeedDrain) this.full();
   }

@@ -3,15 +3,13 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CorchError, errorBody, isCorchError } from '../protocol/errors.js';
-import { FINISHED_STATUSES } from '../protocol/stream-state.js';
 import { keysFromProtocols, WS_CLOSE, WS_PROTOCOL, wsCloseCodeFor, wsCloseReason } from '../protocol/ws.js';
 import { isAuthorized } from './auth.js';
-import { batchWindow, lastEventId } from './events-handler.js';
 import { checkHost, checkOrigin, requestTarget } from './request-guard.js';
 import { RETRY_AFTER_SECONDS, statusOf } from './respond.js';
 import { matchRoute } from './routes.js';
 import type { ServerContext } from './server-context.js';
-import { notFound } from './stream-handlers.js';
+import { checkSubscription, startFollowing } from './subscription-request.js';
 import { WsConnection } from './ws-connection.js';
 
 /**
@@ -104,37 +102,17 @@ async function follow(
   req: IncomingMessage,
   url: URL,
 ): Promise<void> {
-  if (ctx.connections.size >= ctx.maxConnections) {
-    throw new CorchError(
-      'E_TOO_MANY_CONNECTIONS',
-      `the server already holds ${ctx.maxConnections} event streams open; try again shortly`,
-      { status: 503, retryable: true },
-    );
-  }
-  const cursor = lastEventId(req, url);
-  const batchMs = batchWindow(url);
-  const state = await ctx.manager.get(streamId);
-  if (!state) throw notFound(streamId);
-  if (FINISHED_STATUSES.includes(state.status) && cursor >= state.last_event_id) {
+  const request = await checkSubscription(ctx, streamId, req, url, 'last_event_id');
+  if (request.ended) {
     // What SSE answers with 204: nothing more will come.
     ws.close(WS_CLOSE.ENDED, 'stream ended');
     return;
   }
-  if (cursor > state.last_event_id) {
-    throw new CorchError(
-      'E_INVALID_REQUEST',
-      `last_event_id ${cursor} is past the stream's last event (${state.last_event_id})`,
-      { status: 400 },
-    );
-  }
   // The peer may have gone while the state was read.
   if (ws.readyState !== ws.OPEN) return;
+  const { state, cursor, batchMs } = request;
   const connection = new WsConnection({ ws, socket, shared: ctx.sse, streamId: state.stream_id, cursor, batchMs });
-  ctx.connections.add(connection);
-  // Counted for on_disconnect: "cancel", as an SSE subscriber is; the release hook calls unwatch.
-  ctx.manager.watch(state.stream_id);
-  ctx.wheel.add(connection);
-  connection.start();
+  startFollowing(ctx, connection, state.stream_id);
 }
 
 function closeWith(ws: WebSocket, error: unknown): void {
