@@ -85,11 +85,11 @@ type Note = Omit<SystemMessageData, keyof EventEnvelope>;
 /** Why a provider request is retried, who retries it, and when: "Coder (gpt-4o): rate limited …". */
 export function retryNote(agent: string, model: string, notice: RetryNotice): Note {
   const why = RETRY_REASONS[notice.code] ?? notice.message;
+  const attempt = `attempt ${notice.attempt + 1} of ${notice.maxAttempts}`;
   return {
-    message:
-      `${agent} (${model}): ${why}; retrying in ${(notice.delayMs / 1000).toFixed(1)} s ` +
-      `(attempt ${notice.attempt + 1} of ${notice.maxAttempts}).`,
+    message: `${agent} (${model}): ${why}; retrying in ${(notice.delayMs / 1000).toFixed(1)} s (${attempt}).`,
     level: 'warn',
+    waiting: `a retry of ${agent} (${attempt}): ${why}`,
   };
 }
 

@@ -188,6 +188,8 @@ export interface TaskErrorData extends EventEnvelope {
 export interface SystemMessageData extends EventEnvelope {
   message: string;
   level: 'info' | 'warn' | 'error';
+  /** Set when the run now waits on what the message says (a provider retry): heartbeats repeat it. */
+  waiting?: string;
 }
 
 /** Live only: never stored and sent without an SSE `id:`. Its `seq` is the stream's last stored seq. */
@@ -195,6 +197,8 @@ export interface HeartbeatData extends EventEnvelope {
   status: StreamStatus;
   current_agent: string | null;
   idle_ms: number;
+  /** Why the run is quiet ("the first token from Coder", "a retry of Coder (attempt 2 of 3): …"), or null. */
+  waiting: string | null;
 }
 
 export interface EventDataMap {

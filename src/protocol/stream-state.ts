@@ -19,6 +19,11 @@ export interface StreamState {
   last_event_id: number;
   /** The final deliverable, once the run completed. */
   result: string | null;
+  /**
+   * Why the run is quiet, while it waits on something ("the first token from Coder", a provider retry);
+   * null or absent while tokens flow. Heartbeats repeat it as `waiting`.
+   */
+  waiting_for?: string | null;
 }
 
 export const FINISHED_STATUSES: readonly StreamStatus[] = ['completed', 'error', 'cancelled'];

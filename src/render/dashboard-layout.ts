@@ -98,6 +98,7 @@ function styleStatus(line: StatusLine, width: number, c: ChalkInstance, full = f
 function statusLines(state: DashboardState, width: number, c: ChalkInstance, full: boolean): string[] {
   const lines: StatusLine[] = [];
   if (state.connection) lines.push(state.connection);
+  if (state.waiting && !full) lines.push({ level: 'info', text: `waiting for ${state.waiting}` });
   const last = state.messages.at(-1);
   if (full && state.warnings.length > 0) {
     // The final screen keeps every warning of the run, and the latest message when it says something else.

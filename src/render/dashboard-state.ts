@@ -97,6 +97,8 @@ export interface DashboardState {
   /** The latest output of each stage, from `chunk_completed` (or `task_completed.outputs`). */
   outputs: Partial<Record<StageRole, string>>;
   connection: StatusLine | null;
+  /** Why the run is quiet, from the latest heartbeat (a first token, a retry); cleared by the next token. */
+  waiting: string | null;
   messages: StatusLine[];
   /** Every warning and error message of the run (bounded), for the final screen. */
   warnings: StatusLine[];
@@ -136,6 +138,7 @@ export function initialDashboardState(): DashboardState {
     panes: [],
     outputs: {},
     connection: null,
+    waiting: null,
     messages: [],
     warnings: [],
     cancelling: false,
@@ -244,6 +247,7 @@ function reduceTokens(state: DashboardState, d: TokenStreamData): DashboardState
     lastSeq: Math.max(state.lastSeq, d.seq),
     streamId: state.streamId ?? d.stream_id,
     firstOutputSeen: true,
+    waiting: null,
     panes: nextPanes,
     rows: updateRow(state.rows, d.chunk_number, (row) => ({ ...row, deltas: row.deltas + 1 })),
   };
@@ -378,7 +382,8 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
     case 'system_message':
       return pushMessage(next, { level: event.data.level, text: event.data.message });
     case 'heartbeat':
-      return next;
+      // Older servers send no `waiting`; a wait the server no longer reports is over.
+      return { ...next, waiting: event.data.waiting ?? null };
     default:
       return assertNever(event);
   }

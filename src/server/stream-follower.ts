@@ -288,5 +288,6 @@ export function heartbeatData(state: StreamState, now: number): HeartbeatData {
     status: state.status,
     current_agent: state.current_agent,
     idle_ms: Math.max(0, now - Date.parse(state.updated_at)),
+    waiting: state.waiting_for ?? null,
   };
 }

@@ -42,6 +42,7 @@ export class LocalRun implements RunContext, StateBasis {
   status: StreamStatus;
   total_chunks: number;
   chunks_completed: number;
+  waiting_for: string | null;
   /** Store writes happen one after another in this chain, so the log never has gaps or reorderings. */
   tail: Promise<void> = SETTLED;
   /** Subscribers reading this stream on this server (for `on_disconnect: "cancel"`). */
@@ -65,6 +66,7 @@ export class LocalRun implements RunContext, StateBasis {
     this.status = basis.status;
     this.total_chunks = basis.total_chunks;
     this.chunks_completed = basis.chunks_completed;
+    this.waiting_for = basis.waiting_for ?? null;
   }
 
   get signal(): AbortSignal {

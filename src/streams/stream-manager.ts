@@ -500,6 +500,7 @@ function applyBasis(basis: StateBasis, changes: Partial<StreamState>): void {
   if (changes.status !== undefined) basis.status = changes.status;
   if (changes.total_chunks !== undefined) basis.total_chunks = changes.total_chunks;
   if (changes.chunks_completed !== undefined) basis.chunks_completed = changes.chunks_completed;
+  if (changes.waiting_for !== undefined) basis.waiting_for = changes.waiting_for;
 }
 
 function initialState(streamId: string, task: string, now: string): StreamState {

@@ -3,7 +3,7 @@ import { statusForErrorCode } from '../protocol/outcome.js';
 import type { StreamState } from '../protocol/stream-state.js';
 
 /** The fields of a state that {@link stateChanges} reads: what the writer of a stream keeps between events. */
-export type StateBasis = Pick<StreamState, 'status' | 'total_chunks' | 'chunks_completed'>;
+export type StateBasis = Pick<StreamState, 'status' | 'total_chunks' | 'chunks_completed' | 'waiting_for'>;
 
 /**
  * The fields of a stream's state that `event` changes, as one new object (it runs once per event, so it
@@ -36,10 +36,11 @@ export function stateChanges(state: StateBasis, stored: StoredEvent): Partial<St
         current_agent: stored.data.agent,
         current_stage: stored.data.stage,
         total_chunks: Math.max(state.total_chunks, stored.data.total_chunks ?? 0),
+        waiting_for: `the first token from ${stored.data.agent}`,
       };
     case 'chunk_completed':
       // Costs are left to task_progress, which carries the authoritative running total.
-      return { last_event_id, updated_at, chunks_completed: state.chunks_completed + 1 };
+      return { last_event_id, updated_at, chunks_completed: state.chunks_completed + 1, ...notWaiting(state) };
     case 'task_completed':
       return {
         last_event_id,
@@ -50,6 +51,7 @@ export function stateChanges(state: StateBasis, stored: StoredEvent): Partial<St
         chunks_completed: stored.data.metrics?.chunks_completed ?? state.chunks_completed,
         current_agent: null,
         current_stage: null,
+        ...notWaiting(state),
       };
     case 'task_error':
       return {
@@ -59,10 +61,15 @@ export function stateChanges(state: StateBasis, stored: StoredEvent): Partial<St
         error_message: stored.data.error,
         current_agent: null,
         current_stage: null,
+        ...notWaiting(state),
       };
     case 'token_stream':
+      // The hot path: a field only when a wait has just ended.
+      return state.waiting_for ? { last_event_id, updated_at, waiting_for: null } : { last_event_id, updated_at };
     case 'system_message':
-      return { last_event_id, updated_at };
+      return stored.data.waiting === undefined
+        ? { last_event_id, updated_at }
+        : { last_event_id, updated_at, waiting_for: stored.data.waiting };
     default:
       return assertNever(stored);
   }
@@ -71,6 +78,11 @@ export function stateChanges(state: StateBasis, stored: StoredEvent): Partial<St
 /** Applies {@link stateChanges}; returns a new object. */
 export function reduceStreamState(state: StreamState, stored: StoredEvent): StreamState {
   return { ...state, ...stateChanges(state, stored) };
+}
+
+/** Clears a wait, if one is set (so a state that never waited keeps no `waiting_for` field). */
+function notWaiting(state: StateBasis): Partial<StreamState> {
+  return state.waiting_for ? { waiting_for: null } : {};
 }
 
 function runningUnlessFinished(status: StreamStatus): StreamStatus {
