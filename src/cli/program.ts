@@ -97,6 +97,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--max-connections <n>', 'most open event streams at once')
     .option('--cors-origin <origin>', 'allow browsers from this origin')
     .option('--insecure', 'allow a non-loopback host without an API key')
+    .option('--no-ui', 'do not serve the web page at /')
     .action(
       act(async (options: Record<string, unknown>) => {
         const { serveAction } = await import('./serve-action.js');

@@ -1,4 +1,6 @@
+import { providerOffer } from '../providers/provider-offer.js';
 import { openConfig } from './config-store.js';
+import { loadWebAssets } from './load-web-assets.js';
 import type { CliIo } from './io.js';
 import { resolveServerSettings } from './resolve-settings.js';
 
@@ -18,5 +20,10 @@ export async function serveAction(options: Record<string, unknown>, io: CliIo): 
     import('./serve-command.js'),
   ]);
   const runner = createRunner({ env: io.env, settings });
-  return serveCommand(options, io, runner);
+  const webAssets = options.ui === false ? undefined : await loadWebAssets();
+  if (options.ui !== false && !webAssets) io.stderr.write('corch serve: this build has no web page (`npm run build` makes it)\n');
+  return serveCommand(options, io, runner, {
+    providers: providerOffer(io.env, settings),
+    ...(webAssets ? { webAssets } : {}),
+  });
 }

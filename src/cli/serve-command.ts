@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
+import type { ProviderOffer } from '../providers/provider-offer.js';
 import { type RunningServer, type ServerOptions, startServer } from '../server/index.js';
+import type { WebAssets } from '../server/web-page.js';
 import type { Runner } from '../streams/run-function.js';
 import { CliError, usageError } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
@@ -20,6 +22,8 @@ export interface ServeOptions {
   maxConnections?: unknown;
   corsOrigin?: unknown;
   insecure?: unknown;
+  /** commander's `--no-ui`: false when given. */
+  ui?: unknown;
 }
 
 /** Injected in tests (e.g. to observe the running server). */
@@ -27,6 +31,10 @@ export interface ServeDependencies {
   startServer?: (options: ServerOptions) => Promise<RunningServer>;
   /** Called once the server listens. */
   onListening?: (server: RunningServer) => void;
+  /** The built web page to serve at `/` unless `--no-ui` (the serve action loads it from `#web-assets`). */
+  webAssets?: WebAssets;
+  /** What `GET /api/providers` answers (the serve action computes it from config and environment). */
+  providers?: ProviderOffer;
 }
 
 const DEFAULT_PORT = 8000;
@@ -62,6 +70,7 @@ export async function serveCommand(
     );
   }
 
+  const webAssets = options.ui === false ? undefined : deps.webAssets;
   const start = deps.startServer ?? startServer;
   let server: RunningServer;
   try {
@@ -75,6 +84,8 @@ export async function serveCommand(
       ...(maxStreams !== undefined ? { maxStreams } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
       ...(corsOrigin !== undefined ? { corsOrigin } : {}),
+      ...(webAssets ? { webAssets } : {}),
+      ...(deps.providers ? { providers: deps.providers } : {}),
       onError: (error) => {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         io.stderr.write(`corch serve: internal error: ${message}\n`);
@@ -85,6 +96,7 @@ export async function serveCommand(
   }
 
   io.stdout.write(`corch serve: listening on ${server.url}\n`);
+  if (webAssets) io.stdout.write(`corch serve: web page at ${server.url}/\n`);
   if (apiKey) io.stderr.write(`corch serve: clients must send the API key (from ${apiKey.source})\n`);
   else if (!isLoopback(host)) io.stderr.write(`corch serve: warning: no API key on ${host} (--insecure)\n`);
   deps.onListening?.(server);

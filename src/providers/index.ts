@@ -19,6 +19,7 @@ export {
   type ResolveProviderOptions,
   resolveProvider,
 } from './resolve.js';
+export { type OfferedProvider, type ProviderOffer, providerOffer } from './provider-offer.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { createSimulatedProvider, type SimulatedDeps } from './simulated.js';
 export { SIMULATED_LABEL } from './simulated-names.js';

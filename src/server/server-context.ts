@@ -1,7 +1,9 @@
+import type { ProviderOffer } from '../providers/provider-offer.js';
 import type { Clock } from '../streams/clock.js';
 import type { StreamManager } from '../streams/stream-manager.js';
 import type { HeartbeatWheel } from './heartbeat-wheel.js';
 import type { SseConnection, SseShared } from './sse-connection.js';
+import type { WebAssets } from './web-page.js';
 
 /** What the route handlers share: built once per server by `startServer`. */
 export interface ServerContext {
@@ -10,6 +12,10 @@ export interface ServerContext {
   readonly apiKey: string | undefined;
   readonly corsOrigin: string | undefined;
   readonly retryMs: number;
+  /** The built web page served at `/`; undefined when it is off (`--no-ui`). */
+  readonly webAssets: WebAssets | undefined;
+  /** Answer of `GET /api/providers`. */
+  readonly providers: ProviderOffer | undefined;
   readonly maxConnections: number;
   readonly startedAt: number;
   /** Open SSE responses. */

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ProviderOffer } from '../providers/provider-offer.js';
 import { type Clock, systemClock } from '../streams/clock.js';
 import type { Runner } from '../streams/run-function.js';
 import { StreamManager } from '../streams/stream-manager.js';
@@ -8,6 +9,7 @@ import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { createRequestHandler } from './request-handler.js';
 import type { ServerContext } from './server-context.js';
 import type { SseConnection } from './sse-connection.js';
+import type { WebAssets } from './web-page.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -47,6 +49,10 @@ export interface ServerOptions {
   maxConnections?: number;
   /** `*` or comma-separated origins allowed by CORS; off when unset. */
   corsOrigin?: string;
+  /** The built web page to serve at `/` (`#web-assets`); no page when unset. */
+  webAssets?: WebAssets;
+  /** What `GET /api/providers` lists (see `providerOffer`); an empty list when unset. */
+  providers?: ProviderOffer;
   /** Reconnection delay sent as `retry:` (default 2000). */
   retryMs?: number;
   /** Defaults to an in-memory store. A given store is not closed by `close()`. */
@@ -93,6 +99,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     apiKey: options.apiKey === '' ? undefined : options.apiKey,
     corsOrigin: options.corsOrigin === '' ? undefined : options.corsOrigin,
     retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
+    webAssets: options.webAssets,
+    providers: options.providers,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     startedAt: clock.now(),
     connections,

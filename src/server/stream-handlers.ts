@@ -83,6 +83,11 @@ export async function handleList(
   sendJson(res, 200, { streams: streams.slice(0, limit) }, headers);
 }
 
+/** `GET /api/providers` → what this server can run (no keys), for a page's provider and model choices. */
+export function handleProviders(ctx: ServerContext, res: ServerResponse, headers: Record<string, string>): void {
+  sendJson(res, 200, ctx.providers ?? { default_provider: null, providers: [] }, headers);
+}
+
 /** `GET /healthz` → liveness and counters. Open without an API key so that probes can reach it. */
 export function handleHealth(ctx: ServerContext, res: ServerResponse, headers: Record<string, string>): void {
   const { live, total } = ctx.manager.counts();
