@@ -1,5 +1,5 @@
 import type { ModelPrice } from '../orchestrator/settings.js';
-import { MAX_OUTPUT_TOKENS, MAX_TEMPERATURE } from '../orchestrator/validate-request.js';
+import { MAX_OUTPUT_TOKENS, MAX_TEMPERATURE } from '../protocol/task-request.js';
 import { PROVIDER_NAMES } from '../providers/types.js';
 import { configError } from './cli-error.js';
 import { isNumericKind, type KeyKind, keyKind } from './config-keys.js';

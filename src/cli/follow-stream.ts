@@ -112,6 +112,8 @@ export async function followStream(options: FollowOptions): Promise<FollowOutcom
   };
   unsubscribe.push(io.onSignal('SIGINT', onInterrupt));
   unsubscribe.push(io.onSignal('SIGTERM', onInterrupt));
+  // A closed terminal or a dropped ssh session: the command that owns the run cancels it like Ctrl-C.
+  unsubscribe.push(io.onSignal('SIGHUP', onInterrupt));
   unsubscribe.push(io.onSignal('SIGWINCH', () => renderer.resize()));
 
   if (options.timeout !== undefined) {

@@ -15,6 +15,6 @@ export interface CliIo {
   stdin: Readable & { isTTY?: boolean };
   stdout: OutputStream;
   stderr: OutputStream;
-  /** Subscribes to SIGINT/SIGTERM/SIGWINCH; returns an unsubscribe function. */
-  onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGWINCH', handler: () => void): () => void;
+  /** Subscribes to SIGINT/SIGTERM/SIGHUP/SIGWINCH; returns an unsubscribe function. */
+  onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGWINCH', handler: () => void): () => void;
 }

@@ -98,6 +98,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--cors-origin <origin>', 'allow browsers from this origin')
     .option('--insecure', 'allow a non-loopback host without an API key')
     .option('--no-ui', 'do not serve the web page at /')
+    .option('--disconnect-grace <seconds>', 'cancel an on_disconnect "cancel" run after this long unwatched', '30')
     .action(
       act(async (options: Record<string, unknown>) => {
         const { serveAction } = await import('./serve-action.js');

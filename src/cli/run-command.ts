@@ -95,6 +95,9 @@ export function planRun(task: string | undefined, contextText: string | undefine
     ...(stages ? { stages } : {}),
     ...(Object.keys(providerOptions).length > 0 ? { provider_options: providerOptions } : {}),
     ...(Object.keys(budget).length > 0 ? { budget } : {}),
+    // The command owns its run: if it dies without cancelling (kill -9, a dropped ssh), the server cancels
+    // the run once nobody watches it. A detached run is a background job.
+    ...(detach ? {} : { on_disconnect: 'cancel' as const }),
   };
   return {
     request,

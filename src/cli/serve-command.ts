@@ -24,6 +24,7 @@ export interface ServeOptions {
   insecure?: unknown;
   /** commander's `--no-ui`: false when given. */
   ui?: unknown;
+  disconnectGrace?: unknown;
 }
 
 /** Injected in tests (e.g. to observe the running server). */
@@ -40,6 +41,8 @@ export interface ServeDependencies {
 const DEFAULT_PORT = 8000;
 const MAX_PORT = 65535;
 const MAX_HEARTBEAT_SECONDS = 3600;
+/** Keys shorter than this are accepted with a warning: they can be guessed. */
+export const MIN_API_KEY_LENGTH = 16;
 
 /**
  * `corch serve`: validates the flags, refuses a non-loopback host without an API key (unless `--insecure`),
@@ -59,6 +62,7 @@ export async function serveCommand(
   const heartbeatSeconds = positiveFlag(options.heartbeat, '--heartbeat', MAX_HEARTBEAT_SECONDS);
   const maxStreams = integerFlag(options.maxStreams, '--max-streams', 1, Number.MAX_SAFE_INTEGER);
   const maxConnections = integerFlag(options.maxConnections, '--max-connections', 1, Number.MAX_SAFE_INTEGER);
+  const disconnectGraceSeconds = positiveFlag(options.disconnectGrace, '--disconnect-grace', Number.MAX_SAFE_INTEGER);
   const corsOrigin = corsFlag(options.corsOrigin);
   const insecure = options.insecure === true;
   const apiKey = resolveApiKey(options.apiKey, io.env);
@@ -83,6 +87,7 @@ export async function serveCommand(
       ...(heartbeatSeconds !== undefined ? { heartbeatSeconds } : {}),
       ...(maxStreams !== undefined ? { maxStreams } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
+      ...(disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds } : {}),
       ...(corsOrigin !== undefined ? { corsOrigin } : {}),
       ...(webAssets ? { webAssets } : {}),
       ...(deps.providers ? { providers: deps.providers } : {}),
@@ -98,6 +103,11 @@ export async function serveCommand(
   io.stdout.write(`corch serve: listening on ${server.url}\n`);
   if (webAssets) io.stdout.write(`corch serve: web page at ${server.url}/\n`);
   if (apiKey) io.stderr.write(`corch serve: clients must send the API key (from ${apiKey.source})\n`);
+  if (apiKey && apiKey.value.length < MIN_API_KEY_LENGTH) {
+    io.stderr.write(
+      `corch serve: warning: the API key is only ${apiKey.value.length} characters and could be guessed; use ${MIN_API_KEY_LENGTH} or more (e.g. \`openssl rand -hex 16\`)\n`,
+    );
+  }
   else if (!isLoopback(host)) io.stderr.write(`corch serve: warning: no API key on ${host} (--insecure)\n`);
   deps.onListening?.(server);
 
@@ -142,7 +152,15 @@ function resolveApiKey(
   env: Record<string, string | undefined>,
 ): { value: string; source: string } | undefined {
   const fromFlag = stringFlag(flag, '--api-key');
-  if (fromFlag !== undefined && fromFlag !== '') return { value: fromFlag, source: '--api-key' };
+  if (fromFlag !== undefined) {
+    // A blank key would be a key anyone can send: refuse it rather than run open or guess what was meant.
+    if (fromFlag.trim() === '') {
+      throw usageError(
+        `\`--api-key\` is blank; give a key of at least ${MIN_API_KEY_LENGTH} characters (e.g. \`openssl rand -hex 16\`), or leave the flag out to run without one on 127.0.0.1`,
+      );
+    }
+    return { value: fromFlag, source: '--api-key' };
+  }
   for (const name of ['CORCH_API_KEY', 'FAC_API_KEY']) {
     const value = env[name];
     if (value !== undefined && value.trim() !== '') return { value: value.trim(), source: name };

@@ -1,6 +1,7 @@
-import type { StageRole } from '../protocol/events.js';
 import { CorchError } from '../protocol/errors.js';
+import type { StageRole } from '../protocol/events.js';
 import type { TaskRequest } from '../protocol/task-request.js';
+import type { Clock } from '../streams/clock.js';
 import type { ServerSettings } from './settings.js';
 
 /** Whole-run time budget when neither the request nor config sets one. */
@@ -34,14 +35,13 @@ export interface DeadlineTimer {
 }
 
 /**
- * Starts a timer that aborts `signal` with `reason()` after `seconds`. The timer is unref'd so a pending
- * budget never keeps the process alive on its own.
+ * Starts a timer on `clock` that aborts `signal` with `reason()` after `seconds`. Clock timers never keep
+ * the process alive on their own, so a pending budget does not either.
  */
-export function startDeadline(seconds: number, reason: () => CorchError): DeadlineTimer {
+export function startDeadline(seconds: number, reason: () => CorchError, clock: Clock): DeadlineTimer {
   const controller = new AbortController();
-  const handle = setTimeout(() => controller.abort(reason()), Math.max(0, seconds * 1000));
-  handle.unref?.();
-  return { signal: controller.signal, cancel: () => clearTimeout(handle) };
+  const handle = clock.setTimeout(() => controller.abort(reason()), Math.max(0, seconds * 1000));
+  return { signal: controller.signal, cancel: () => clock.clearTimeout(handle) };
 }
 
 /** The whole-run time budget ran out while `stage` was running. */
@@ -68,9 +68,21 @@ export function stageTimeoutError(stage: StageRole, stageSeconds: number): Corch
 export function costBudgetError(stage: StageRole, spent: number, maxCost: number): CorchError {
   return new CorchError(
     'E_COST_BUDGET',
-    `The run spent $${spent.toFixed(4)}, over its cost budget of $${maxCost}, before the ${stage} stage; ` +
+    `The run spent ${formatBudgetUsd(spent, maxCost)}, over its cost budget of $${maxCost}, before the ${stage} stage; ` +
       'raise budget.max_cost (corch run --max-cost) or pick cheaper models.',
     // Retrying the same run would spend the same again: only a larger budget helps.
     { retryable: false, details: { stage, spent, max_cost: maxCost } },
   );
+}
+
+/**
+ * `spent` in dollars with enough digits to differ from `budget` as printed: $0.0100 next to a budget of
+ * $0.01 would read as "not over".
+ */
+export function formatBudgetUsd(spent: number, budget: number): string {
+  for (let digits = 2; digits <= 8; digits++) {
+    const text = spent.toFixed(digits);
+    if (Number(text) !== budget) return `$${text}`;
+  }
+  return `$${spent}`;
 }

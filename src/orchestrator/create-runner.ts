@@ -1,6 +1,8 @@
 import { CorchError, isCorchError } from '../protocol/errors.js';
 import type { TaskRequest } from '../protocol/task-request.js';
+import { validateTaskRequest } from '../protocol/validate-task-request.js';
 import { type ResolvedProvider, type ResolveProviderOptions, resolveProvider } from '../providers/resolve.js';
+import { type Clock, systemClock } from '../streams/clock.js';
 import type { Runner } from '../streams/run-function.js';
 import { resolveBudget } from './budgets.js';
 import { runPipeline } from './pipeline.js';
@@ -8,7 +10,6 @@ import { resolveRunPricing } from './run-pricing.js';
 import type { ServerSettings } from './settings.js';
 import { resolveStageSettings } from './stage-settings.js';
 import { DEFAULT_COALESCE_MS } from './token-coalescer.js';
-import { validateTaskRequest } from './validate-request.js';
 
 /**
  * Picks and creates the provider for a request and says why: `resolveProvider` from
@@ -25,8 +26,11 @@ export interface RunnerOptions {
   fetch?: typeof fetch;
   /** Provider resolution; defaults to `resolveProvider` from `src/providers/resolve.ts`. Injected in tests. */
   resolveProvider?: ResolveProvider;
-  /** Monotonic clock in milliseconds, for durations, elapsed time and speed; defaults to `performance.now`. */
-  now?: () => number;
+  /**
+   * The clock of every run: durations, elapsed time and speed, the time budgets and the token coalescer's
+   * window. Defaults to the system clock; tests pass a manual one and move it by hand.
+   */
+  clock?: Clock;
   /**
    * Token coalescing window in ms (default {@link DEFAULT_COALESCE_MS}, leading-edge: see `TokenCoalescer`);
    * 0 merges only the deltas that arrive within one event-loop turn.
@@ -40,7 +44,7 @@ export interface RunnerOptions {
  */
 export function createRunner(options: RunnerOptions): Runner {
   const resolve: ResolveProvider = options.resolveProvider ?? resolveProvider;
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
   // prepare() already created the provider; the run of the same request reuses it instead of resolving
   // (and probing for a local Ollama) twice.
@@ -82,7 +86,7 @@ export function createRunner(options: RunnerOptions): Runner {
       const { provider, reason } = await (prepared.get(ctx.request) ?? resolveFor(ctx.request));
       prepared.delete(ctx.request);
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      await runPipeline(ctx, { provider, reason, settings: options.settings, now, coalesceMs });
+      await runPipeline(ctx, { provider, reason, settings: options.settings, clock, coalesceMs });
     },
   };
 }

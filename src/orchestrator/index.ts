@@ -14,4 +14,3 @@ export * from './settings.js';
 export * from './stage-settings.js';
 export * from './stream-stage.js';
 export * from './token-coalescer.js';
-export * from './validate-request.js';

@@ -1,14 +1,23 @@
 import { AGENT_NAMES, STAGE_ROLES, type StageRole, type TaskProgressData } from '../protocol/events.js';
 import type { TaskRequest } from '../protocol/task-request.js';
-import type { LlmProvider } from '../providers/types.js';
+import type { LlmProvider, RetryNotice } from '../providers/types.js';
+import type { Clock } from '../streams/clock.js';
 import type { RunContext } from '../streams/run-function.js';
 import { costBudgetError, type RunBudget, resolveBudget, startDeadline, timeBudgetError } from './budgets.js';
 import { approxTokens, RunEstimator } from './estimates.js';
 import { type ChunkSpec, describeChunk, planChunks, replanAfterReview, toPlannedStages } from './plan.js';
 import { costOf } from './prices.js';
 import { buildPrompt, SYSTEM_PROMPTS } from './prompts.js';
-import { parseReview, type Review } from './review.js';
-import { expectedSpeed, providerMessage, reviewNote, SIMULATED_NOTICE } from './run-messages.js';
+import { needsRefine, parseReview, type Review } from './review.js';
+import {
+  budgetStopNote,
+  expectedSpeed,
+  providerMessage,
+  retryNote,
+  reviewNote,
+  SIMULATED_NOTICE,
+  timeRanOutNote,
+} from './run-messages.js';
 import { resolveRunPricing } from './run-pricing.js';
 import { RunTally, round, roundCost } from './run-tally.js';
 import type { ModelPrice, ServerSettings } from './settings.js';
@@ -22,8 +31,8 @@ export interface PipelineDeps {
   /** Why this provider was picked (shown in a system_message). */
   reason: string;
   settings?: ServerSettings | undefined;
-  /** Monotonic milliseconds. */
-  now(): number;
+  /** Every duration and timer of the run (budgets, stage timeouts, token coalescing). */
+  clock: Clock;
   coalesceMs: number;
 }
 
@@ -61,7 +70,7 @@ class PipelineRun {
     const { provider, settings } = deps;
     this.request = ctx.request;
     this.context = ctx.request.context ?? {};
-    this.startedAt = deps.now();
+    this.startedAt = deps.clock.now();
     this.stages = resolveStageSettings({ request: this.request, settings, provider });
     this.budget = resolveBudget(this.request, settings);
     this.prices = resolveRunPricing({ provider, stages: this.stages, settings, maxCost: this.budget.maxCost });
@@ -80,7 +89,7 @@ class PipelineRun {
 
   async run(): Promise<void> {
     const { ctx, budget } = this;
-    const deadline = startDeadline(budget.maxSeconds, () => timeBudgetError(this.current, budget.maxSeconds));
+    const deadline = startDeadline(budget.maxSeconds, () => timeBudgetError(this.current, budget.maxSeconds), this.deps.clock);
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     try {
       await this.start();
@@ -91,13 +100,45 @@ class PipelineRun {
         if (budget.maxCost !== null && this.tally.cost !== null && this.tally.cost > budget.maxCost) {
           throw costBudgetError(chunk.stage, this.tally.cost, budget.maxCost);
         }
+        if (chunk.stage === 'refiner' && !this.timeForAnotherRound(index)) {
+          await this.stopRefining(index);
+          index--;
+          continue;
+        }
         await this.runChunk(index, chunk, signal);
       }
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      await this.complete();
+    } catch (error) {
+      // Out of time once there is code: the run still delivers it, with a warning, instead of failing.
+      if (ctx.signal.aborted || !deadline.signal.aborted || error !== deadline.signal.reason || this.tally.code === undefined) {
+        throw error;
+      }
+      await ctx.emit({ event: 'system_message', data: timeRanOutNote(budget.maxSeconds, this.current, this.tally.outputs) });
     } finally {
       deadline.cancel();
     }
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    await this.complete();
+  }
+
+  /**
+   * Whether the time budget leaves room for the refine round starting at `index` (Refiner, Reviewer) and
+   * the Documenter after it, estimated from the stage times measured so far.
+   */
+  private timeForAnotherRound(index: number): boolean {
+    const left = this.budget.maxSeconds - (this.deps.clock.now() - this.startedAt) / 1000;
+    const round = this.plan.slice(index, index + 2);
+    const needed = this.estimator.estimate(
+      [...round, { stage: 'documenter' as const, iteration: 0 }].map((c) => ({ ...c, price: this.prices[c.stage] })),
+    ).seconds;
+    return needed <= left;
+  }
+
+  /** Drops the refine rounds from `index` on, says so, and revises the plan: the Documenter comes next. */
+  private async stopRefining(index: number): Promise<void> {
+    const chunk = this.plan[index]!;
+    this.plan = [...this.plan.slice(0, index), ...this.plan.slice(index).filter((c) => c.stage !== 'refiner' && c.stage !== 'reviewer')];
+    await this.ctx.emit({ event: 'system_message', data: budgetStopNote(chunk.iteration, this.budget.maxSeconds) });
+    await this.progress('round_dropped');
   }
 
   private async start(): Promise<void> {
@@ -146,8 +187,7 @@ class PipelineRun {
     });
     const coalescer = new TokenCoalescer(
       (tokens) => ctx.emit({ event: 'token_stream', data: { tokens, agent, chunk_number: chunkNumber, stage: chunk.stage } }),
-      // The coalescer keeps its own real clock: its timers are real even when a test injects `now`.
-      { windowMs: this.deps.coalesceMs },
+      { windowMs: this.deps.coalesceMs, clock: this.deps.clock },
     );
     const outcome = await this.stream(chunk, settings, signal, coalescer);
     const cost = costOf(outcome.usage, this.prices[chunk.stage]);
@@ -171,7 +211,8 @@ class PipelineRun {
       const review = parseReview(outcome.output);
       this.lastReview = review;
       tally.lastScore = review.code_quality_score;
-      const next = replanAfterReview(this.plan, index, review.issues_found);
+      tally.openCriticalIssues = review.parsed ? review.critical_issues.length : 1;
+      const next = replanAfterReview(this.plan, index, needsRefine(review));
       this.plan = next.plan;
       if (next.change === 'round_added') reason = 'round_added';
       const note = reviewNote(review, chunk.iteration, next.change);
@@ -203,8 +244,9 @@ class PipelineRun {
         stage: chunk.stage,
         signal,
         stageSeconds: this.budget.stageSeconds,
-        now: this.deps.now,
+        clock: this.deps.clock,
         onText: (text) => coalescer.push(text),
+        onRetry: (notice) => this.retrying(chunk, settings.model, notice),
         request: {
           model: settings.model,
           system: prompt.system,
@@ -226,12 +268,18 @@ class PipelineRun {
     return outcome;
   }
 
+  /** A provider retry: said in the log right away (nothing of the stage has been written yet). */
+  private retrying(chunk: ChunkSpec, model: string, notice: RetryNotice): void {
+    // Appends are ordered by the stream; a failed one fails the stage's later writes too, which report it.
+    this.ctx.emit({ event: 'system_message', data: retryNote(AGENT_NAMES[chunk.stage], model, notice) }).catch(() => {});
+  }
+
   /** task_progress with the estimate for the whole run: what was spent plus what the rest should take. */
   private progress(reason: ProgressReason): Promise<void> {
     const { tally } = this;
     const remaining = this.plan.slice(tally.chunksCompleted).map((c) => ({ ...c, price: this.prices[c.stage] }));
     const estimate = this.estimator.estimate(remaining);
-    const elapsed = (this.deps.now() - this.startedAt) / 1000;
+    const elapsed = (this.deps.clock.now() - this.startedAt) / 1000;
     const cost = tally.cost === null || estimate.cost === null ? null : tally.cost + estimate.cost;
     return this.ctx.emit({
       event: 'task_progress',
@@ -250,7 +298,7 @@ class PipelineRun {
 
   private complete(): Promise<void> {
     const { tally } = this;
-    const durationMs = this.deps.now() - this.startedAt;
+    const durationMs = this.deps.clock.now() - this.startedAt;
     return this.ctx.emit({
       event: 'task_completed',
       data: {

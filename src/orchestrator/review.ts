@@ -25,6 +25,14 @@ export function parseReview(raw: string): Review {
   return { issues_found: true, critical_issues: [], suggestions: [], code_quality_score: null, parsed: false, raw };
 }
 
+/**
+ * Whether a review calls for a refine round: it lists critical issues, or it could not be read (see
+ * {@link parseReview}). Suggestions alone never do, even when the reviewer also set `issues_found: true`.
+ */
+export function needsRefine(review: Review): boolean {
+  return !review.parsed || review.critical_issues.length > 0;
+}
+
 function* jsonCandidates(text: string): Generator<string> {
   const fence = /```[a-zA-Z]*[ \t]*\r?\n([\s\S]*?)```/g;
   for (const match of text.matchAll(fence)) if (match[1] !== undefined) yield match[1];

@@ -1,9 +1,9 @@
-import type { EventEnvelope, SystemMessageData } from '../protocol/events.js';
+import type { EventEnvelope, StageRole, SystemMessageData } from '../protocol/events.js';
 import { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions } from '../providers/simulated-options.js';
-import type { LlmProvider } from '../providers/types.js';
+import type { LlmProvider, RetryNotice } from '../providers/types.js';
 import { DEFAULT_LATENCY_SECONDS, DEFAULT_TOKENS_PER_SECOND, type SpeedAssumption } from './estimates.js';
 import { MAX_REFINE_ROUNDS, type PlanChange } from './plan.js';
-import type { Review } from './review.js';
+import { needsRefine, type Review } from './review.js';
 
 /** The label the simulated provider carries wherever it is used. */
 export const SIMULATED_NOTICE = 'simulated — no model was called';
@@ -38,11 +38,11 @@ export function reviewNote(
     parts.push('The review was not valid JSON, so it counts as finding issues.');
     level = 'warn';
   }
-  if (change === 'round_added') parts.push(`Review ${iteration} found issues: refine round ${iteration} added.`);
+  if (change === 'round_added') parts.push(`Review ${iteration} found critical issues: refine round ${iteration} added.`);
   else if (change === 'round_dropped') {
     parts.push(`Review ${iteration} found no critical issues: the planned refine round is skipped.`);
-  } else if (review.issues_found && iteration > MAX_REFINE_ROUNDS) {
-    parts.push(`Review ${iteration} still found issues after ${MAX_REFINE_ROUNDS} refine rounds: documenting the code as it stands.`);
+  } else if (needsRefine(review) && iteration > MAX_REFINE_ROUNDS) {
+    parts.push(`Review ${iteration} still found critical issues after ${MAX_REFINE_ROUNDS} refine rounds: documenting the code as it stands.`);
     level = 'warn';
   }
   return parts.length > 0 ? { message: parts.join(' '), level } : null;
@@ -61,4 +61,44 @@ export function expectedSpeed(provider: LlmProvider, options: Record<string, unk
     // The provider already accepted these options when it was created; keep the default if they differ.
   }
   return { tokensPerSecond: tps > 0 ? tps : Number.POSITIVE_INFINITY, latencySeconds: 0 };
+}
+
+type Note = Omit<SystemMessageData, keyof EventEnvelope>;
+
+/** Why a provider request is retried, who retries it, and when: "Coder (gpt-4o): rate limited …". */
+export function retryNote(agent: string, model: string, notice: RetryNotice): Note {
+  const why = RETRY_REASONS[notice.code] ?? notice.message;
+  return {
+    message:
+      `${agent} (${model}): ${why}; retrying in ${(notice.delayMs / 1000).toFixed(1)} s ` +
+      `(attempt ${notice.attempt + 1} of ${notice.maxAttempts}).`,
+    level: 'warn',
+  };
+}
+
+const RETRY_REASONS: Readonly<Record<string, string>> = {
+  E_PROVIDER_RATE_LIMIT: 'rate limited by the provider',
+  E_PROVIDER_UNAVAILABLE: 'the provider is unavailable',
+};
+
+/** Refining stops before round `iteration` because the time budget would not cover it and the Documenter. */
+export function budgetStopNote(iteration: number, maxSeconds: number): Note {
+  return {
+    message:
+      `Too little of the ${maxSeconds} s time budget is left for refine round ${iteration}: ` +
+      'documenting the code as it stands. Raise --max-seconds for more rounds.',
+    level: 'warn',
+  };
+}
+
+/** The time budget ran out once there was code: the run ends with the code as it stands. */
+export function timeRanOutNote(maxSeconds: number, stage: StageRole | null, outputs: Partial<Record<StageRole, string>>): Note {
+  const source = outputs.refiner !== undefined ? "the last Refiner's code" : "the Coder's code";
+  const docs = outputs.documenter === undefined ? ', without documentation' : '';
+  return {
+    message:
+      `The ${maxSeconds} s time budget ran out${stage ? ` during the ${stage} stage` : ''}: ` +
+      `the result is ${source}${docs}. Raise --max-seconds to let the run finish.`,
+    level: 'warn',
+  };
 }

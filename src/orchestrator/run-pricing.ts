@@ -1,5 +1,5 @@
-import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
 import { CorchError } from '../protocol/errors.js';
+import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
 import type { LlmProvider } from '../providers/types.js';
 import { lookupPrice } from './prices.js';
 import type { ModelPrice, ServerSettings } from './settings.js';

@@ -15,6 +15,8 @@ export class RunTally {
   modelMs = 0;
   readonly outputs: Partial<Record<StageRole, string>> = {};
   lastScore: number | null = null;
+  /** Critical issues the latest review listed. */
+  openCriticalIssues = 0;
 
   /** Adds a finished chunk. */
   add(stage: StageRole, output: string, usage: Usage, cost: number | null, durationMs: number): void {
@@ -44,6 +46,7 @@ export class RunTally {
       duration_ms: Math.round(durationMs),
       cost: roundCost(this.cost),
       code_quality_score: this.lastScore,
+      open_critical_issues: this.openCriticalIssues,
     };
   }
 }

@@ -1,6 +1,7 @@
-import type { StageRole, Usage } from '../protocol/events.js';
 import { CorchError, isCorchError } from '../protocol/errors.js';
-import type { FinishReason, LlmProvider, LlmRequest } from '../providers/types.js';
+import type { StageRole, Usage } from '../protocol/events.js';
+import type { FinishReason, LlmProvider, LlmRequest, RetryNotice } from '../providers/types.js';
+import type { Clock } from '../streams/clock.js';
 import { stageTimeoutError, startDeadline } from './budgets.js';
 
 /** Inputs to {@link streamStage}. */
@@ -13,8 +14,10 @@ export interface StreamStageInput {
   stageSeconds: number;
   /** Receives every text delta, in order, as it arrives. */
   onText(text: string): void;
-  /** Milliseconds from a monotonic clock. */
-  now(): number;
+  /** The run's clock: durations and the stage timeout. */
+  clock: Clock;
+  /** Told before each provider retry (a rate limit, an unavailable server), so the run can say so. */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 /** What a finished stage produced. */
@@ -34,16 +37,16 @@ export interface StageOutcome {
  * E_STAGE_TIMEOUT) is thrown as is; a provider failure is thrown as a CorchError carrying the stage.
  */
 export async function streamStage(input: StreamStageInput): Promise<StageOutcome> {
-  const { provider, request, stage, onText, now } = input;
-  const started = now();
-  const deadline = startDeadline(input.stageSeconds, () => stageTimeoutError(stage, input.stageSeconds));
+  const { provider, request, stage, onText, clock } = input;
+  const started = clock.now();
+  const deadline = startDeadline(input.stageSeconds, () => stageTimeoutError(stage, input.stageSeconds), clock);
   const signal = AbortSignal.any([input.signal, deadline.signal]);
   let output = '';
   let finish: { usage: Usage; finishReason: FinishReason } | undefined;
   let iterator: AsyncIterator<unknown> | undefined;
   const aborted = abortRacer(signal);
   try {
-    const parts = provider.stream(request, { signal });
+    const parts = provider.stream(request, { signal, ...(input.onRetry ? { onRetry: input.onRetry } : {}) });
     const it = parts[Symbol.asyncIterator]();
     iterator = it;
     for (;;) {
@@ -73,7 +76,7 @@ export async function streamStage(input: StreamStageInput): Promise<StageOutcome
       details: { stage },
     });
   }
-  return { output, ...finish, duration_ms: Math.max(0, now() - started) };
+  return { output, ...finish, duration_ms: Math.max(0, clock.now() - started) };
 }
 
 /**

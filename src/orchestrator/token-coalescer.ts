@@ -1,3 +1,5 @@
+import { type Clock, systemClock } from '../streams/clock.js';
+
 /**
  * Default coalescing window in ms: at most one `token_stream` event per stage per this long, while deltas
  * arrive faster than that.
@@ -14,8 +16,8 @@ export const DEFAULT_COALESCE_MS = 2;
 export interface CoalescerOptions {
   /** The window in ms; 0 = merge only the deltas of one event-loop turn. Default {@link DEFAULT_COALESCE_MS}. */
   windowMs?: number;
-  /** A monotonic clock in ms (defaults to `performance.now`); injected so tests can use fake timers. */
-  now?: () => number;
+  /** The window's clock and timers (defaults to the system clock); the run's clock, so tests move it by hand. */
+  clock?: Clock;
 }
 
 /**
@@ -40,7 +42,7 @@ export class TokenCoalescer {
   /** When the last write started (at first: when the coalescer was made). */
   private lastWriteAt: number;
   private readonly windowMs: number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly fire = (): void => {
     this.timer = undefined;
     this.enqueue();
@@ -56,10 +58,10 @@ export class TokenCoalescer {
   ) {
     const opts = typeof options === 'number' ? { windowMs: options } : options;
     this.windowMs = Math.max(0, opts.windowMs ?? DEFAULT_COALESCE_MS);
-    this.now = opts.now ?? (() => performance.now());
+    this.clock = opts.clock ?? systemClock;
     // A coalescer is made right after its chunk's chunk_started is written: the window counts from that
     // event, so a model that answers at once does not get a one-delta event of its own first.
-    this.lastWriteAt = this.now();
+    this.lastWriteAt = this.clock.now();
   }
 
   /** Adds a delta. Empty strings are ignored (they would become empty events). */
@@ -103,15 +105,16 @@ export class TokenCoalescer {
     // Take the buffer when the write starts, not when it was scheduled: text that arrived meanwhile joins in.
     const text = this.buffer;
     this.buffer = '';
-    this.lastWriteAt = this.now();
+    this.lastWriteAt = this.clock.now();
     await this.sink(text);
   }
 
   private schedule(): { cancel(): void } {
-    const wait = this.lastWriteAt + this.windowMs - this.now();
+    const { clock } = this;
+    const wait = this.lastWriteAt + this.windowMs - clock.now();
     if (wait > 0) {
-      const handle = setTimeout(this.fire, wait);
-      return { cancel: () => clearTimeout(handle) };
+      const handle = clock.setTimeout(this.fire, wait);
+      return { cancel: () => clock.clearTimeout(handle) };
     }
     const handle = setImmediate(this.fire);
     return { cancel: () => clearImmediate(handle) };

@@ -69,7 +69,7 @@ export interface TaskProgressData extends EventEnvelope {
   elapsed: number;
   usage: Usage;
   /** Why this progress was sent: the initial plan, a finished chunk, or a refine round added. */
-  reason?: 'plan' | 'chunk_completed' | 'round_added';
+  reason?: 'plan' | 'chunk_completed' | 'round_added' | 'round_dropped';
 }
 
 export interface ChunkStartedData extends EventEnvelope {
@@ -113,6 +113,8 @@ export interface RunMetrics {
   cost: number | null;
   /** The final review's score, when the reviewer gave one. */
   code_quality_score?: number | null;
+  /** Critical issues the final review still listed (an unreadable review counts as one); 0 = approved. */
+  open_critical_issues?: number;
 }
 
 export interface TaskCompletedData extends EventEnvelope {

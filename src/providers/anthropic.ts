@@ -42,7 +42,7 @@ export function createAnthropicProvider(options: HttpProviderOptions): LlmProvid
     defaultModel: options.defaultModel,
     simulated: false,
     baseUrl: root,
-    stream: (request, { signal }) =>
+    stream: (request, { signal, onRetry }) =>
       withRetry(
         () =>
           streamHttpAttempt(
@@ -60,7 +60,7 @@ export function createAnthropicProvider(options: HttpProviderOptions): LlmProvid
           ),
         o.retry,
         signal,
-        { sleep: o.sleep, random: o.random },
+        { sleep: o.sleep, random: o.random, onRetry },
       ),
   };
 }

@@ -3,7 +3,7 @@ import { CorchError, isCorchError } from '../protocol/errors.js';
 import { throwIfAborted } from './abort.js';
 import { type ErrorContext, errorFromStatus, readVendorError } from './http-errors.js';
 import { parseRetryAfter } from './retry-after.js';
-import { StreamWatchdog, type StreamTimeouts } from './stream-watchdog.js';
+import { type StreamTimeouts, StreamWatchdog } from './stream-watchdog.js';
 import type { LlmPart } from './types.js';
 
 type FinishPart = Extract<LlmPart, { type: 'finish' }>;

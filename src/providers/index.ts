@@ -1,4 +1,3 @@
-export * from './types.js';
 export type { Sleep } from './abort.js';
 export { ANTHROPIC_VERSION, createAnthropicProvider } from './anthropic.js';
 export { type ErrorContext, errorFromStatus, errorFromStreamPayload, readVendorError, type VendorError } from './http-errors.js';
@@ -25,3 +24,4 @@ export { createSimulatedProvider, type SimulatedDeps } from './simulated.js';
 export { SIMULATED_LABEL } from './simulated-names.js';
 export { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions, type SimulatedOptions } from './simulated-options.js';
 export { DEFAULT_STREAM_TIMEOUTS, FIRST_TOKEN_TIMEOUT_MS, IDLE_TIMEOUT_MS, type StreamTimeouts } from './stream-watchdog.js';
+export * from './types.js';

@@ -36,7 +36,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     defaultModel: options.defaultModel,
     simulated: false,
     baseUrl: o.baseUrl,
-    stream: (request, { signal }) =>
+    stream: (request, { signal, onRetry }) =>
       withRetry(
         () =>
           streamHttpAttempt(
@@ -54,7 +54,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
           ),
         o.retry,
         signal,
-        { sleep: o.sleep, random: o.random },
+        { sleep: o.sleep, random: o.random, onRetry },
       ),
   };
 }

@@ -13,9 +13,9 @@ import {
   KEY_ENV,
   ollamaRoot,
 } from './provider-presets.js';
-import { SIMULATED_LABEL } from './simulated-names.js';
 import { createSimulatedProvider } from './simulated.js';
-import { type LlmProvider, PROVIDER_NAMES, type ProviderName } from './types.js';
+import { SIMULATED_LABEL } from './simulated-names.js';
+import { isProviderName, type LlmProvider, PROVIDER_NAMES, type ProviderName } from './types.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -49,10 +49,6 @@ const OLLAMA_FIRST_TOKEN_TIMEOUT_MS = 120_000;
 function envValue(env: Env, key: string | undefined): string | undefined {
   const value = key === undefined ? undefined : env[key]?.trim();
   return value === '' ? undefined : value;
-}
-
-function isProviderName(name: string): name is ProviderName {
-  return (PROVIDER_NAMES as readonly string[]).includes(name);
 }
 
 /** Environment first, then config: flags > environment > config file (DESIGN.md §2). */

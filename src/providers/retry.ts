@@ -1,6 +1,6 @@
 import { isCorchError } from '../protocol/errors.js';
 import { type Sleep, throwIfAborted } from './abort.js';
-import type { LlmPart } from './types.js';
+import type { LlmPart, RetryNotice } from './types.js';
 
 /** How often and how long to retry a request that failed before its first token. */
 export interface RetryPolicy {
@@ -50,8 +50,8 @@ function retryAfterOf(error: unknown): number | undefined {
 export interface RetryDeps {
   sleep: Sleep;
   random: () => number;
-  /** Told about each retry, e.g. for logs. */
-  onRetry?: ((info: { attempt: number; delayMs: number; error: unknown }) => void) | undefined;
+  /** Told about each retry, so the run can say why it is quiet. */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 /**
@@ -77,7 +77,7 @@ export async function* withRetry(
       const retryable = isCorchError(error) && error.retryable && RETRIED_CODES.has(error.code);
       if (signal.aborted || yieldedText || !retryable || n >= policy.maxAttempts) throw error;
       const delayMs = retryDelayMs(policy, n, retryAfterOf(error), deps.random);
-      deps.onRetry?.({ attempt: n, delayMs, error });
+      deps.onRetry?.({ attempt: n, maxAttempts: policy.maxAttempts, delayMs, code: error.code, message: error.message });
       await deps.sleep(delayMs, signal);
       throwIfAborted(signal);
     }

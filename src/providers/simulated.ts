@@ -1,8 +1,8 @@
 import { CorchError } from '../protocol/errors.js';
 import { nextTurn, type Sleep, sleepWithSignal, throwIfAborted, waitForAbort } from './abort.js';
-import { parseSimulatedOptions, type SimulatedOptions } from './simulated-options.js';
 import { estimateTokens } from './estimate-tokens.js';
 import { deriveSubject, splitIntoTokens } from './simulated-names.js';
+import { parseSimulatedOptions, type SimulatedOptions } from './simulated-options.js';
 import { simulatedStageText } from './simulated-text.js';
 import type { LlmPart, LlmProvider, LlmRequest } from './types.js';
 

@@ -1,9 +1,8 @@
 import type { Usage } from '../protocol/events.js';
+import type { ProviderName } from '../protocol/provider-names.js';
 
-/** Provider names, as given to `--provider` and in task requests. */
-export type ProviderName = 'openai' | 'openrouter' | 'ollama' | 'anthropic' | 'simulated';
-
-export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'openrouter', 'ollama', 'anthropic', 'simulated'];
+// The names are part of the wire contract, so they live in protocol; re-exported for the providers' callers.
+export { isProviderName, PROVIDER_NAMES, type ProviderName } from '../protocol/provider-names.js';
 
 export interface LlmMessage {
   role: 'user' | 'assistant';
@@ -36,6 +35,20 @@ export type LlmPart =
 export interface StreamCallOptions {
   /** Aborting it aborts the in-flight HTTP request at once. */
   signal: AbortSignal;
+  /** Told before each retry of a failed request, with why and how long until it. */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** A retry about to happen: attempt `attempt + 1` of `maxAttempts` starts after `delayMs`. */
+export interface RetryNotice {
+  /** The attempt that failed, 1-based. */
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** The failed attempt's error code, e.g. `E_PROVIDER_RATE_LIMIT`. */
+  code: string;
+  /** Its message. */
+  message: string;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { DashboardState, StageRow, StatusLine } from './dashboard-state.js';
 import { formatCost, formatDuration, formatTokens, stageLabel } from './format.js';
-import { displayWidth, firstLine, padEnd, truncate, wrapTail } from './text.js';
+import { displayWidth, firstLine, padEnd, truncate, wrapLines, wrapTail } from './text.js';
 
 /** One spinner frame lasts this long; the frame shown is derived from the clock, so layout stays pure. */
 export const SPINNER_FRAME_MS = 100;
@@ -19,6 +19,11 @@ export interface LayoutOptions {
   color: boolean;
   /** Clock in ms since the epoch: elapsed times and the spinner frame. */
   now: number;
+  /**
+   * The final screen, left in the scrollback: every stage row and every warning in full (wrapped, not cut),
+   * whatever the height.
+   */
+  full?: boolean;
 }
 
 function positive(value: number, fallback: number): number {
@@ -54,11 +59,14 @@ function pack(parts: string[], width: number): string[] {
   return lines;
 }
 
-function headerLines(state: DashboardState, width: number, c: ChalkInstance, now: number): string[] {
+function headerLines(state: DashboardState, width: number, c: ChalkInstance, now: number, full: boolean): string[] {
   const task = state.task === null ? 'connecting…' : firstLine(state.task);
   const lines = [`${c.bold('corch')} ${truncate(task, Math.max(0, width - 6))}`];
   // Right under the task, and kept when the header shrinks: a simulated run is not a model's work.
-  if (state.simulated) lines.push(c.yellow.bold(truncate(`[${state.providerNotice ?? 'simulated — no model was called'}]`, width)));
+  if (state.simulated) {
+    const notice = `[${state.providerNotice ?? 'simulated — no model was called'}]`;
+    for (const line of full ? wrapLines(notice, width) : [truncate(notice, width)]) lines.push(c.yellow.bold(line));
+  }
   const parts: string[] = [];
   if (state.provider !== null) parts.push(state.model ? `${state.provider} · ${state.model}` : state.provider);
   const elapsed = elapsedMs(state, now);
@@ -80,17 +88,22 @@ function tokensPerSecond(state: DashboardState, elapsed: number | null): number 
   return (state.usage.output_tokens + live) / (elapsed / 1000);
 }
 
-function styleStatus(line: StatusLine, width: number, c: ChalkInstance): string {
-  const text = truncate(line.text, width);
-  return line.level === 'error' ? c.red(text) : line.level === 'warn' ? c.yellow(text) : c.cyan(text);
+function styleStatus(line: StatusLine, width: number, c: ChalkInstance, full = false): string[] {
+  const paint = line.level === 'error' ? c.red : line.level === 'warn' ? c.yellow : c.cyan;
+  const texts = full ? wrapLines(line.text, width) : [truncate(line.text, width)];
+  return texts.map((text) => paint(text));
 }
 
-function statusLines(state: DashboardState, width: number, c: ChalkInstance): string[] {
+function statusLines(state: DashboardState, width: number, c: ChalkInstance, full: boolean): string[] {
   const lines: StatusLine[] = [];
   if (state.connection) lines.push(state.connection);
   const last = state.messages.at(-1);
-  if (last) lines.push(last);
-  return lines.map((line) => styleStatus(line, width, c));
+  if (full && state.warnings.length > 0) {
+    // The final screen keeps every warning of the run, and the latest message when it says something else.
+    lines.push(...state.warnings);
+    if (last && !state.warnings.includes(last)) lines.push(last);
+  } else if (last) lines.push(last);
+  return lines.flatMap((line) => styleStatus(line, width, c, full));
 }
 
 function compactLabel(row: StageRow): string {
@@ -112,12 +125,14 @@ function rowLine(row: StageRow, text: string, labelWidth: number, width: number,
     case 'waiting':
       return `${icon} ${c.dim(label)} ${c.dim(truncate(firstLine(row.description), detailWidth))}`.trimEnd();
     case 'working': {
+      // "tok" is output tokens on a working row and a done one alike; while streaming, each delta counts as
+      // about one, so the live figure is marked approximate.
       const since = row.startedAtMs === null ? null : Math.max(0, now - row.startedAtMs);
-      detail = [formatDuration(since), `${formatTokens(row.deltas)} tok`, firstLine(row.description)].join(' · ');
+      detail = [formatDuration(since), `~${formatTokens(row.deltas)} tok`, firstLine(row.description)].join(' · ');
       return `${icon} ${c.bold(label)} ${truncate(detail, detailWidth)}`.trimEnd();
     }
     case 'done': {
-      const tokens = row.usage ? row.usage.input_tokens + row.usage.output_tokens : 0;
+      const tokens = row.usage ? row.usage.output_tokens : 0;
       detail = [formatDuration(row.durationMs), `${formatTokens(tokens)} tok`, formatCost(row.cost)].join(' · ');
       return `${icon} ${label} ${c.dim(truncate(detail, detailWidth))}`.trimEnd();
     }
@@ -173,8 +188,15 @@ function footerLine(state: DashboardState, width: number, c: ChalkInstance, now:
   const elapsed = formatDuration(elapsedMs(state, now));
   switch (state.phase) {
     case 'completed': {
-      const tokens = state.usage.input_tokens + state.usage.output_tokens;
-      return c.green(truncate(`✔ done in ${elapsed} · ${formatTokens(tokens)} tokens · ${formatCost(state.actualCost)}`, width));
+      const { input_tokens, output_tokens } = state.usage;
+      const totals = `${formatTokens(input_tokens)} in + ${formatTokens(output_tokens)} out tokens · ${formatCost(state.actualCost)}`;
+      const open = state.completed?.metrics.open_critical_issues ?? 0;
+      // Done, but the last review still listed critical issues: not a ✔.
+      if (open > 0) {
+        const issues = `${open} critical issue${open === 1 ? '' : 's'} still open`;
+        return c.yellow(truncate(`⚠ done in ${elapsed} · ${issues} · ${totals}`, width));
+      }
+      return c.green(truncate(`✔ done in ${elapsed} · ${totals}`, width));
     }
     case 'failed': {
       const error = state.error;
@@ -195,9 +217,14 @@ export function renderDashboard(state: DashboardState, options: LayoutOptions): 
   const width = positive(options.width, FALLBACK_WIDTH);
   const height = positive(options.height, FALLBACK_HEIGHT);
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  let header = headerLines(state, width, c, options.now);
-  let status = statusLines(state, width, c);
+  const full = options.full === true;
+  let header = headerLines(state, width, c, options.now, full);
+  let status = statusLines(state, width, c, full);
   const bottom = [progressLine(state, width, c), footerLine(state, width, c, options.now)];
+  if (full) {
+    const rows = rowLines(state, width, state.rows.length, c, options.now);
+    return [...header, ...status, ...rows, ...bottom].join('\n');
+  }
   // On very short terminals the details go first, then the header shrinks to the task line.
   if (header.length + status.length + bottom.length > height) status = status.slice(0, 1);
   if (header.length + status.length + bottom.length > height) header = header.slice(0, state.simulated ? 2 : 1);

@@ -20,6 +20,8 @@ export const LIVE_TEXT_MAX_CHARS = 16_000;
 const LIVE_TEXT_SLACK_CHARS = 4_000;
 /** Messages (system messages, warnings) kept for the header. */
 const MAX_MESSAGES = 3;
+/** Warnings and errors kept for the final screen, which lists every one of them in full. */
+const MAX_WARNINGS = 20;
 
 export type StageStatus = 'waiting' | 'working' | 'done' | 'failed' | 'skipped';
 
@@ -75,6 +77,8 @@ export interface DashboardState {
   outputs: Partial<Record<StageRole, string>>;
   connection: StatusLine | null;
   messages: StatusLine[];
+  /** Every warning and error message of the run (bounded), for the final screen. */
+  warnings: StatusLine[];
   cancelling: boolean;
   error: { code: string; message: string; stage: StageRole | null } | null;
   completed: TaskCompletedData | null;
@@ -112,6 +116,7 @@ export function initialDashboardState(): DashboardState {
     outputs: {},
     connection: null,
     messages: [],
+    warnings: [],
     cancelling: false,
     error: null,
     completed: null,
@@ -132,7 +137,8 @@ function isFinished(state: DashboardState): boolean {
 }
 
 function pushMessage(state: DashboardState, line: StatusLine): DashboardState {
-  return { ...state, messages: [...state.messages, line].slice(-MAX_MESSAGES) };
+  const warnings = line.level === 'info' ? state.warnings : [...state.warnings, line].slice(-MAX_WARNINGS);
+  return { ...state, messages: [...state.messages, line].slice(-MAX_MESSAGES), warnings };
 }
 
 function updateRow(rows: StageRow[], chunk: number, patch: (row: StageRow) => StageRow): StageRow[] {

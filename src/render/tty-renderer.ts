@@ -1,8 +1,8 @@
 import { Chalk } from 'chalk';
+import { createLogUpdate } from 'log-update';
 import ora, { type Ora } from 'ora';
 import { colorLevel } from './color.js';
 import { renderDashboard, SPINNER_FRAME_MS } from './dashboard-layout.js';
-import { createFrameWriter } from './frame-writer.js';
 import { type DashboardState, initialDashboardState, reduceDashboard } from './dashboard-state.js';
 import { finishCommon } from './plain-renderer.js';
 import { sanitize } from './text.js';
@@ -11,8 +11,8 @@ import type { FinishSummary, OutputStreamLike, Renderer, RendererDeps } from './
 /**
  * The dashboard is redrawn at most this often, however fast tokens arrive: once per spinner frame, like
  * docker buildx's 100 ms refresh. Text streaming in at 10 frames a second reads as smooth, and each frame
- * costs layout and terminal output, so 25 frames a second was most of what `corch run` spent on a fast
- * stream.
+ * costs layout plus log-update's re-wrap of the whole frame (about 1 ms at 120×40), so 25 frames a second
+ * was most of what `corch run` spent on a fast stream.
  */
 export const MAX_REDRAWS_PER_SECOND = 10;
 /** Minimum time between two redraws. */
@@ -31,9 +31,10 @@ export interface TtyRenderer extends Renderer {
 }
 
 /**
- * The live dashboard on stderr: an ora spinner while connecting and until the first token, then redrawn
- * frames of {@link renderDashboard}, throttled to {@link MAX_REDRAWS_PER_SECOND}. The final frame stays; the
- * result follows on stdout (or where it was saved, on stderr).
+ * The live dashboard on stderr: an ora spinner while connecting and until the first token, then frames of
+ * {@link renderDashboard} drawn by log-update, throttled to {@link MAX_REDRAWS_PER_SECOND}, an unchanged frame
+ * not drawn again. The final screen (every row, every warning in full) stays in the scrollback; the result
+ * follows on stdout (or where it was saved, on stderr).
  */
 export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
   const now = deps.now ?? Date.now;
@@ -64,7 +65,9 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
       return height();
     },
   };
-  const draw = createFrameWriter(terminal);
+  // log-update hides and shows the cursor on process.stderr unless told `showCursor`; the cursor is managed
+  // here instead, on the stream we were given.
+  const draw = createLogUpdate(terminal as unknown as NodeJS.WritableStream, { showCursor: true });
   let state: DashboardState = initialDashboardState();
   let spinner: Ora | null = null;
   let dashboard = false;
@@ -185,11 +188,12 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
       stopTimers();
       spinner?.stop();
       spinner = null;
-      // The final screen stays in the scrollback, even when the run ended before its first token.
+      // The final screen stays in the scrollback, even when the run ended before its first token. It is the
+      // record of the run, so it is not cut to the terminal's height: every row, every warning in full.
       if (dashboard || state.rows.length > 0) {
         dashboard = true;
-        drawNow(true);
-        draw.done();
+        frames += 1;
+        draw.persist(renderDashboard(state, { width: width(), height: height() - 1, color, now: now(), full: true }));
       }
       showCursor();
       disposed = true;

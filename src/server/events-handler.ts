@@ -60,6 +60,8 @@ export async function handleEvents(
     batchMs,
   });
   ctx.connections.add(connection);
+  // Counted for on_disconnect: "cancel"; the release hook of startServer calls unwatch.
+  ctx.manager.watch(state.stream_id);
   ctx.wheel.add(connection);
   connection.start();
 }

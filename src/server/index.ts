@@ -1,3 +1,5 @@
+export { validateTaskRequest } from '../protocol/validate-task-request.js';
+export { MAX_BODY_BYTES } from './read-json-body.js';
 export type { RunningServer, ServerOptions } from './start-server.js';
 export {
   DEFAULT_HEARTBEAT_SECONDS,
@@ -6,5 +8,3 @@ export {
   DEFAULT_RETRY_MS,
   startServer,
 } from './start-server.js';
-export { MAX_BODY_BYTES } from './read-json-body.js';
-export { validateTaskRequest } from './validate-task-request.js';

@@ -45,6 +45,8 @@ export interface ServerOptions {
   heartbeatSeconds?: number;
   /** Cap on running streams (default 100). */
   maxStreams?: number;
+  /** Seconds an `on_disconnect: "cancel"` run may have no subscriber before it is cancelled (default 30). */
+  disconnectGraceSeconds?: number;
   /** Cap on open SSE connections (default 1000). */
   maxConnections?: number;
   /** `*` or comma-separated origins allowed by CORS; off when unset. */
@@ -90,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.store ? { store: options.store } : {}),
     ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+    ...(options.disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds: options.disconnectGraceSeconds } : {}),
   });
   const connections = new Set<SseConnection>();
   let notifyIdle: (() => void) | undefined;
@@ -110,6 +113,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store: manager.store,
       clock,
       release: (connection) => {
+        // Paired with the watch() in events-handler: the last subscriber leaving arms on_disconnect.
+        manager.unwatch(connection.streamId);
         connections.delete(connection);
         ctx.wheel.remove(connection);
         if (connections.size === 0) notifyIdle?.();

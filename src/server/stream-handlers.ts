@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorchError } from '../protocol/errors.js';
 import type { CreatedStream } from '../protocol/task-request.js';
+import { validateTaskRequest } from '../protocol/validate-task-request.js';
 import { readJsonBody } from './read-json-body.js';
 import { sendJson } from './respond.js';
 import type { ServerContext } from './server-context.js';
-import { validateTaskRequest } from './validate-task-request.js';
 
 /** Streams listed by `GET /api/streams` when no `?limit=` is given, and the most it may ask for. */
 const DEFAULT_LIST_LIMIT = 100;

@@ -1,5 +1,6 @@
 export type { Clock, TimerHandle } from './clock.js';
 export { isoTimestamp, systemClock } from './clock.js';
+export { LogBatch } from './log-batch.js';
 export { flatten, LogEntry } from './log-entry.js';
 export type { MemoryStreamStoreOptions } from './memory-stream-store.js';
 export { MemoryStreamStore, SHARED_BATCH_LIMIT } from './memory-stream-store.js';

@@ -1,16 +1,26 @@
 import type { EventInput, StreamStatus } from '../protocol/events.js';
+import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
+import type { TimerHandle } from './clock.js';
 import type { RunContext } from './run-function.js';
 import type { StateBasis } from './stream-state-reducer.js';
+import type { StoredEntry } from './stream-store.js';
 
 /** What a run's events go through: the StreamManager's `append`. */
 export interface RunAppender {
-  append(streamId: string, input: EventInput): Promise<unknown>;
+  append(streamId: string, input: EventInput): Promise<void>;
+}
+
+/** Events of one turn on their way to the store as one append; every emit of them gets `stored`. */
+export interface PendingAppend {
+  readonly entries: StoredEntry[];
+  /** The state changes of all of them, merged in order. */
+  readonly patch: Partial<StreamState>;
+  terminal: boolean;
+  stored: Promise<void>;
 }
 
 const SETTLED: Promise<void> = Promise.resolve();
-
-function ignore(): void {}
 
 /**
  * A run executing in this process; the manager is the only writer of its log. It is also the
@@ -32,6 +42,12 @@ export class LocalRun implements RunContext, StateBasis {
   chunks_completed: number;
   /** Store writes happen one after another in this chain, so the log never has gaps or reorderings. */
   tail: Promise<void> = SETTLED;
+  /** Subscribers reading this stream on this server (for `on_disconnect: "cancel"`). */
+  watchers = 0;
+  /** Armed while an `on_disconnect: "cancel"` run has no subscriber; cancels it when it fires. */
+  graceTimer: TimerHandle | undefined;
+  /** The append being filled (not started yet), if any. */
+  pending: PendingAppend | undefined = undefined;
   /** Resolves once the run function has returned or thrown and its last event is stored. */
   settled: Promise<void> = SETTLED;
   readonly #appender: RunAppender;
@@ -51,6 +67,6 @@ export class LocalRun implements RunContext, StateBasis {
 
   /** Call as `ctx.emit(…)`: a prototype method, not a closure per run. */
   emit(event: EventInput): Promise<void> {
-    return this.#appender.append(this.streamId, event).then(ignore);
+    return this.#appender.append(this.streamId, event);
   }
 }

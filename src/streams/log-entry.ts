@@ -1,29 +1,65 @@
 import type { StoredEvent, StoredEventName } from '../protocol/events.js';
 import type { StoredEntry } from './stream-store.js';
+import { encodeTextFrame } from './ws-frame.js';
 
 const DATA_FIELD = '\ndata: ';
-/** The blank line that ends every frame. */
-const FRAME_END_LENGTH = 2;
+/** The blank line that ends every SSE frame. */
+const FRAME_END = '\n\n';
 
 /**
- * A {@link StoredEntry} as the memory store keeps it: three fields, with `event` a getter on the prototype
- * (decoded from the frame when asked for), so an entry costs one small object plus its frame.
+ * A {@link StoredEntry}: the event's JSON, with its SSE frame and its WebSocket frame each built the first
+ * time a reader asks for it and kept, so a frame is built once per event, never once per subscriber.
+ *
+ * Memory: once the SSE frame exists, the JSON is not kept beside it (it is the middle of the frame, and is
+ * sliced out of it when asked for, without copying), so an SSE-only log costs one string per event, as
+ * before. The WebSocket frame is a Buffer, built only when a WebSocket reader reads the entry.
+ *
+ * Any store may build these from what it keeps (a remote store keeps the JSON): `new LogEntry(seq, name,
+ * json)`. To build each frame once per event per process, a remote store hands out the same object for the
+ * same seq while it is cached (the entries of its latest batches, say).
  */
 export class LogEntry implements StoredEntry {
   readonly seq: number;
   readonly name: StoredEventName;
-  readonly frame: string;
+  #json: string | undefined;
+  #frame: string | undefined;
+  #wsFrame: Buffer | undefined;
 
-  constructor(seq: number, name: StoredEventName, frame: string) {
+  /** `json` is the event's `data` as one line of JSON (what `JSON.stringify` returns). */
+  constructor(seq: number, name: StoredEventName, json: string) {
     this.seq = seq;
     this.name = name;
-    this.frame = frame;
+    this.#json = json;
+    this.#frame = undefined;
+    this.#wsFrame = undefined;
+  }
+
+  get json(): string {
+    if (this.#json !== undefined) return this.#json;
+    const frame = this.#frame ?? '';
+    return frame.slice(frame.indexOf(DATA_FIELD) + DATA_FIELD.length, frame.length - FRAME_END.length);
+  }
+
+  get frame(): string {
+    if (this.#frame === undefined) {
+      this.#frame = flatten(`id: ${this.seq}\nevent: ${this.name}${DATA_FIELD}${this.#json ?? ''}${FRAME_END}`);
+      this.#json = undefined;
+    }
+    return this.#frame;
+  }
+
+  get wsFrame(): Buffer {
+    this.#wsFrame ??= encodeTextFrame(`{"id":${this.seq},"event":"${this.name}","data":${this.json}}`);
+    return this.#wsFrame;
+  }
+
+  /** Length of the JSON in UTF-16 units: what a catch-up read counts against its byte bound. */
+  get size(): number {
+    return this.#json !== undefined ? this.#json.length : (this.#frame ?? '').length;
   }
 
   get event(): StoredEvent {
-    const start = this.frame.indexOf(DATA_FIELD) + DATA_FIELD.length;
-    const data = JSON.parse(this.frame.slice(start, this.frame.length - FRAME_END_LENGTH)) as StoredEvent['data'];
-    return { event: this.name, data } as StoredEvent;
+    return { event: this.name, data: JSON.parse(this.json) } as StoredEvent;
   }
 }
 

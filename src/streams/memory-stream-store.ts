@@ -1,7 +1,7 @@
-import { isTerminalEvent } from '../protocol/events.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
-import type { EntryBatch, StoredEntry, StreamListener, StreamStore } from './stream-store.js';
+import { LogBatch } from './log-batch.js';
+import type { StoredEntry, StreamListener, StreamStore } from './stream-store.js';
 
 /**
  * Most entries joined into one shared batch. Larger batches (a run emitting thousands of events in one
@@ -59,26 +59,43 @@ export class MemoryStreamStore implements StreamStore {
     });
   }
 
-  async append(streamId: string, entry: StoredEntry): Promise<void> {
+  async append(streamId: string, entries: readonly StoredEntry[], patch: Partial<StreamState>): Promise<void> {
     const stream = this.#find(streamId);
     if (!stream) throw new Error(`stream ${streamId} does not exist`);
-    const expected = stream.entries.length + 1;
-    if (entry.seq !== expected) throw new Error(`stream ${streamId}: expected seq ${expected}, got ${entry.seq}`);
+    const log = stream.entries;
+    for (let i = 0; i < entries.length; i += 1) {
+      const expected = log.length + 1 + i;
+      const seq = entries[i]?.seq;
+      if (seq !== expected) throw new Error(`stream ${streamId}: expected seq ${expected}, got ${seq}`);
+    }
     // The first entry gets an array of its own, of exactly one slot: pushing onto an empty array would
     // reserve 17, and most idle streams hold one entry (task_started) for as long as they live.
-    if (stream.entries.length === 0) stream.entries = [entry];
-    else stream.entries.push(entry);
-    if (stream.dirty) return;
+    if (log.length === 0 && entries.length === 1) stream.entries = [entries[0] as StoredEntry];
+    else if (log.length === 0) stream.entries = entries.slice();
+    else for (const entry of entries) log.push(entry);
+    this.#patch(stream, patch);
+    if (stream.dirty || entries.length === 0) return;
     stream.dirty = true;
     if (this.#dirty.length === 0) setImmediate(this.#wake);
     this.#dirty.push(stream);
   }
 
-  async read(streamId: string, afterSeq: number, limit: number): Promise<StoredEntry[]> {
+  async read(streamId: string, afterSeq: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredEntry[]> {
     const stream = this.#find(streamId);
     if (!stream) return [];
     const from = Math.max(0, Math.floor(afterSeq));
-    return stream.entries.slice(from, from + Math.max(0, limit));
+    const to = Math.min(stream.entries.length, from + Math.max(0, limit));
+    if (maxBytes === Number.POSITIVE_INFINITY) return stream.entries.slice(from, to);
+    // Bounded by bytes as well: a reader catching up on a log of large events holds one read's worth of
+    // them, not `limit` events of any size (each reader's read is joined into one write of its own).
+    let end = from;
+    let bytes = 0;
+    while (end < to) {
+      bytes += stream.entries[end]?.size ?? 0;
+      if (bytes > maxBytes && end > from) break;
+      end += 1;
+    }
+    return stream.entries.slice(from, end);
   }
 
   subscribe(streamId: string, listener: StreamListener): boolean {
@@ -102,9 +119,7 @@ export class MemoryStreamStore implements StreamStore {
   async patchState(streamId: string, patch: Partial<StreamState>): Promise<boolean> {
     const stream = this.#find(streamId);
     if (!stream) return false;
-    // In place: the state is private to the store (getState and list hand out copies).
-    Object.assign(stream.state, patch);
-    stream.state.stream_id = stream.id;
+    this.#patch(stream, patch);
     return true;
   }
 
@@ -131,6 +146,12 @@ export class MemoryStreamStore implements StreamStore {
 
   async close(): Promise<void> {
     for (const id of [...this.#streams.keys()]) this.#remove(id);
+  }
+
+  #patch(stream: MemoryStream, patch: Partial<StreamState>): void {
+    // In place: the state is private to the store (getState and list hand out copies).
+    Object.assign(stream.state, patch);
+    stream.state.stream_id = stream.id;
   }
 
   /** The stream, unless it is missing or past its expiry (in which case it is removed now). */
@@ -187,14 +208,10 @@ export class MemoryStreamStore implements StreamStore {
     stream.notified = to;
     const last = entries[to - 1];
     if (to <= from || last === undefined || stream.listeners.length === 0) return;
-    const batch: EntryBatch = {
-      firstSeq: from + 1,
-      lastSeq: to,
-      frames: to - from <= SHARED_BATCH_LIMIT ? joinFrames(entries, from, to) : undefined,
-      terminal: isTerminalEvent(last.name),
-    };
-    // Joined once above; each listener that is caught up writes this same string. A listener may
-    // unsubscribe (its response ended) while being told, so several are told from a copy of the list.
+    // Built once; each listener that is caught up writes the same joined frames (built on first use).
+    const batch =
+      to - from <= SHARED_BATCH_LIMIT ? LogBatch.of(entries.slice(from, to)) : LogBatch.range(from + 1, last);
+    // A listener may unsubscribe (its response ended) while being told: several are told from a copy.
     const listeners = stream.listeners.length === 1 ? stream.listeners : stream.listeners.slice();
     for (const listener of listeners) {
       try {
@@ -208,10 +225,3 @@ export class MemoryStreamStore implements StreamStore {
 
 /** Shared by every stream that has no entry yet (never pushed onto: the first append replaces it). */
 const NO_ENTRIES: StoredEntry[] = [];
-
-function joinFrames(entries: readonly StoredEntry[], from: number, to: number): string {
-  if (to - from === 1) return entries[from]?.frame ?? '';
-  let frames = '';
-  for (let i = from; i < to; i += 1) frames += entries[i]?.frame ?? '';
-  return frames;
-}

@@ -1,22 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { CorchError } from '../protocol/errors.js';
 import { type EventInput, isTerminalEvent, type StoredEvent } from '../protocol/events.js';
-import { encodeEvent } from '../protocol/sse.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { type Clock, isoTimestamp, systemClock } from './clock.js';
-import { LocalRun } from './local-run.js';
-import { flatten, LogEntry } from './log-entry.js';
+import { LocalRun, type PendingAppend } from './local-run.js';
+import { LogEntry } from './log-entry.js';
 import { MemoryStreamStore } from './memory-stream-store.js';
 import type { Runner } from './run-function.js';
 import { type StateBasis, stateChanges } from './stream-state-reducer.js';
-import type { StoredEntry, StreamStore } from './stream-store.js';
+import type { StreamStore } from './stream-store.js';
 import { taskErrorFor } from './task-error.js';
 
 /** How long a finished stream stays readable before it is removed. */
 export const DEFAULT_TTL_SECONDS = 3600;
 /** Streams that may run at once before `create` answers 503. */
 export const DEFAULT_MAX_STREAMS = 100;
+/** How long an `on_disconnect: "cancel"` run may have no subscriber before it is cancelled. */
+export const DEFAULT_DISCONNECT_GRACE_SECONDS = 30;
 const MS_PER_SECOND = 1000;
 /** Tells {@link StreamManager} `#settle` that the run function returned rather than threw. */
 const RETURNED = Symbol('returned');
@@ -33,6 +34,11 @@ export interface StreamManagerOptions {
   maxStreams?: number;
   /** Stream ids; defaults to random UUIDs. */
   createId?: () => string;
+  /**
+   * Seconds an `on_disconnect: "cancel"` run may go without a subscriber before it is cancelled
+   * (default {@link DEFAULT_DISCONNECT_GRACE_SECONDS}).
+   */
+  disconnectGraceSeconds?: number;
 }
 
 /**
@@ -44,6 +50,7 @@ export class StreamManager {
   readonly store: StreamStore;
   readonly ttlSeconds: number;
   readonly maxStreams: number;
+  readonly disconnectGraceSeconds: number;
   readonly #runner: Runner;
   readonly #clock: Clock;
   readonly #createId: () => string;
@@ -53,6 +60,8 @@ export class StreamManager {
   #reserved = 0;
   #total = 0;
   #closing = false;
+  #lastStampMs = Number.NaN;
+  #lastStamp = '';
 
   constructor(options: StreamManagerOptions) {
     this.#runner = options.runner;
@@ -61,6 +70,7 @@ export class StreamManager {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
     this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.#createId = options.createId ?? randomUUID;
+    this.disconnectGraceSeconds = options.disconnectGraceSeconds ?? DEFAULT_DISCONNECT_GRACE_SECONDS;
   }
 
   /**
@@ -93,16 +103,42 @@ export class StreamManager {
       throw error;
     }
     run.settled = this.#execute(run);
+    // Its creator has not subscribed yet: the grace period covers that too.
+    this.#armGrace(run);
     return { ...state };
   }
 
   /**
-   * Numbers, stores and publishes one event of a run in this process. Resolves with the stored entry, or
-   * with undefined when the stream has already ended (the event is dropped).
+   * A subscriber of `streamId` started reading on this server (an SSE or WebSocket response). Pair every
+   * call with one {@link StreamManager.unwatch}. Only runs owned by this server are counted; unknown or
+   * finished streams are ignored.
    */
-  append(streamId: string, input: EventInput): Promise<StoredEntry | undefined> {
+  watch(streamId: string): void {
     const run = this.#runs.get(streamId);
-    if (!run || run.ended) return Promise.resolve(undefined);
+    if (!run) return;
+    run.watchers += 1;
+    this.#disarmGrace(run);
+  }
+
+  /**
+   * A subscriber of `streamId` went away. When the last one goes, a run that asked for
+   * `on_disconnect: "cancel"` is cancelled after {@link StreamManager.disconnectGraceSeconds} unless
+   * someone subscribes again meanwhile.
+   */
+  unwatch(streamId: string): void {
+    const run = this.#runs.get(streamId);
+    if (!run || run.watchers === 0) return;
+    run.watchers -= 1;
+    if (run.watchers === 0) this.#armGrace(run);
+  }
+
+  /**
+   * Numbers, stores and publishes one event of a run in this process. Resolves once it is stored (with the
+   * other events of the same turn); at once when the stream has already ended (the event is dropped).
+   */
+  append(streamId: string, input: EventInput): Promise<void> {
+    const run = this.#runs.get(streamId);
+    if (!run || run.ended) return SETTLED;
     if (isTerminalEvent(input.event)) this.#markEnded(run);
     return this.#write(run, input);
   }
@@ -210,13 +246,36 @@ export class StreamManager {
   #markEnded(run: LocalRun): void {
     run.ended = true;
     this.#live -= 1;
+    this.#disarmGrace(run);
   }
 
-  #write(run: LocalRun, input: EventInput): Promise<StoredEntry> {
+  #armGrace(run: LocalRun): void {
+    if (run.request.on_disconnect !== 'cancel' || run.ended || run.graceTimer !== undefined) return;
+    const seconds = this.disconnectGraceSeconds;
+    run.graceTimer = this.#clock.setTimeout(() => {
+      run.graceTimer = undefined;
+      if (run.watchers > 0) return;
+      const message = `nobody watched the run for ${seconds} s and it asked to be cancelled then (on_disconnect: "cancel")`;
+      this.#stop(run, new CorchError('E_CANCELLED', message));
+    }, seconds * MS_PER_SECOND);
+  }
+
+  #disarmGrace(run: LocalRun): void {
+    if (run.graceTimer === undefined) return;
+    this.#clock.clearTimeout(run.graceTimer);
+    run.graceTimer = undefined;
+  }
+
+  /**
+   * Numbers the event and queues it on the run's pending append. Events of one event-loop turn go to the
+   * store in one `append` (one promise, one state patch, one listener batch), and every emit of that turn
+   * is answered by the same promise: an event costs its JSON and a few fields, not a chain of promises.
+   */
+  #write(run: LocalRun, input: EventInput): Promise<void> {
     run.lastSeq += 1;
     const seq = run.lastSeq;
     const streamId = run.streamId;
-    const timestamp = isoTimestamp(this.#clock.now());
+    const timestamp = this.#timestamp();
     // One object per event. The envelope leads the JSON (its keys come first) and is assigned again after
     // the run's fields, so whatever the run put in its data cannot override it.
     const data = { stream_id: streamId, seq, timestamp, ...input.data };
@@ -224,23 +283,53 @@ export class StreamManager {
     data.seq = seq;
     data.timestamp = timestamp;
     const event = { event: input.event, data } as StoredEvent;
-    const entry = new LogEntry(seq, event.event, flatten(encodeEvent(event.event, data, seq)));
+    const entry = new LogEntry(seq, event.event, JSON.stringify(data));
     const changes = stateChanges(run, event);
     applyBasis(run, changes);
-    const terminal = isTerminalEvent(event.event);
-    const written = run.tail.then(() => this.#store(streamId, entry, changes, terminal));
-    run.tail = written.catch(ignore);
-    return written.then(() => entry);
+    const pending = run.pending;
+    if (pending !== undefined) {
+      pending.entries.push(entry);
+      Object.assign(pending.patch, changes);
+      if (isTerminalEvent(event.event)) pending.terminal = true;
+      return pending.stored;
+    }
+    const next: PendingAppend = {
+      entries: [entry],
+      patch: changes,
+      terminal: isTerminalEvent(event.event),
+      stored: SETTLED,
+    };
+    run.pending = next;
+    // Chained on the previous append, so the log never has gaps or reorderings; taken off the run when it
+    // starts, so events emitted while it is in flight (a remote store) form the next append.
+    next.stored = run.tail.then(() => {
+      if (run.pending === next) run.pending = undefined;
+      return this.#store(streamId, next);
+    });
+    run.tail = next.stored.catch(ignore);
+    return next.stored;
   }
 
-  async #store(streamId: string, entry: StoredEntry, changes: Partial<StreamState>, terminal: boolean): Promise<void> {
-    await this.store.append(streamId, entry);
-    await this.store.patchState(streamId, changes);
-    if (terminal) await this.store.expire(streamId, this.ttlSeconds * MS_PER_SECOND);
+  #store(streamId: string, pending: PendingAppend): Promise<void> {
+    const appended = this.store.append(streamId, pending.entries, pending.patch);
+    if (!pending.terminal) return appended;
+    return appended.then(() => this.store.expire(streamId, this.ttlSeconds * MS_PER_SECOND));
+  }
+
+  /** The ISO timestamp of now; events within one millisecond share the string. */
+  #timestamp(): string {
+    const now = this.#clock.now();
+    if (now !== this.#lastStampMs) {
+      this.#lastStampMs = now;
+      this.#lastStamp = isoTimestamp(now);
+    }
+    return this.#lastStamp;
   }
 }
 
 function ignore(): void {}
+
+const SETTLED: Promise<void> = Promise.resolve();
 
 function applyBasis(basis: StateBasis, changes: Partial<StreamState>): void {
   if (changes.status !== undefined) basis.status = changes.status;

@@ -2,19 +2,28 @@ import type { StoredEvent, StoredEventName } from '../protocol/events.js';
 import type { StreamState } from '../protocol/stream-state.js';
 
 /**
- * One entry of a stream's append-only log. The SSE frame is encoded once, when the event is appended, and
- * every subscriber writes that same string: serialising per subscriber would cost CPU per watcher. Only
- * what readers need is kept (seq, name for terminal detection, the frame); the event object is decoded
- * from the frame on demand, so an idle stream does not hold its events twice.
+ * One entry of a stream's append-only log: the event's JSON, plus its SSE frame and WebSocket frame, each
+ * built at most once per entry object and shared by every reader (encoding per subscriber would cost CPU
+ * per watcher). {@link LogEntry} is the implementation every store uses: a store keeps the JSON (or, in
+ * memory, the frame) and hands out LogEntry objects.
  */
 export interface StoredEntry {
-  /** Equals `event.data.seq` and the frame's `id:`; 1, 2, 3 … with no gaps. */
+  /** Equals `event.data.seq`, the frame's `id:` and the message's `id`; 1, 2, 3 … with no gaps. */
   readonly seq: number;
   /** The event's name (`task_started`, …). */
   readonly name: StoredEventName;
-  /** `id: <seq>\nevent: <name>\ndata: <json>\n\n`, ready to write to a socket. */
+  /** The event's `data` as one line of JSON: what a remote store writes. */
+  readonly json: string;
+  /** The SSE frame `id: <seq>\nevent: <name>\ndata: <json>\n\n`, ready to write to a response. */
   readonly frame: string;
-  /** The event, decoded from `frame` each time it is read (for tests and tools, not the hot path). */
+  /**
+   * The message `{"id":<seq>,"event":"<name>","data":<json>}` as a complete, unmasked WebSocket text frame
+   * (RFC 6455 §5.2, as a server sends it): every WebSocket subscriber writes these same bytes.
+   */
+  readonly wsFrame: Buffer;
+  /** About how many bytes the entry is (its JSON's length): what a catch-up read's byte bound counts. */
+  readonly size: number;
+  /** The event, decoded from the JSON each time it is read (for tests and tools, not the hot path). */
   readonly event: StoredEvent;
 }
 
@@ -22,6 +31,7 @@ export interface StoredEntry {
  * The entries appended to one stream since the previous batch, handed to every listener of the stream.
  * Stores batch the entries appended during one event-loop turn (the memory store) or returned by one
  * blocking read (a Redis store), so a subscriber that is caught up writes them in one socket write.
+ * {@link LogBatch} builds one from entries.
  */
 export interface EntryBatch {
   /** Seq of the first entry of the batch. */
@@ -29,10 +39,14 @@ export interface EntryBatch {
   /** Seq of the last entry of the batch. */
   readonly lastSeq: number;
   /**
-   * The frames of `firstSeq`…`lastSeq` joined, built once per batch and shared by every listener. Undefined
-   * when the batch is too large to send in one write: listeners then read it from their own cursor.
+   * The entries `firstSeq`…`lastSeq`, or undefined when the batch is too large to hand over in one piece:
+   * listeners then read it from their own cursor, in bounded reads.
    */
+  readonly entries: readonly StoredEntry[] | undefined;
+  /** The SSE frames of `entries` joined, built on first use and shared by every listener. */
   readonly frames: string | undefined;
+  /** The WebSocket frames of `entries` joined, built on first use and shared by every listener. */
+  readonly wsFrames: Buffer | undefined;
   /** The batch ends with the terminal event (`task_completed` or `task_error`): nothing follows it. */
   readonly terminal: boolean;
 }
@@ -51,19 +65,29 @@ export interface StreamListener {
  * Where streams live: the log of each stream plus its state. Every method that a remote store would answer
  * over the network is asynchronous, so that a store backed by Redis Streams (XADD with explicit ids, XRANGE,
  * one XREAD BLOCK per stream with local listeners, a hash for the state, PEXPIRE) is a new file and not a
- * rewrite. The StreamManager is the only writer of a stream; any number of readers (SSE subscribers,
- * possibly on other servers) read from their own cursors.
+ * rewrite. The StreamManager is the only writer of a stream; any number of readers (SSE and WebSocket
+ * subscribers, possibly on other servers) read from their own cursors.
+ *
+ * What a store keeps per entry is its seq, name and JSON; it hands entries out as {@link LogEntry} objects,
+ * whose frames are built lazily. The memory store keeps the LogEntry objects themselves.
  */
 export interface StreamStore {
   /** Creates a stream with its initial state and an empty log. Throws if the id exists. */
   create(state: StreamState): Promise<void>;
   /**
-   * Appends one entry. `entry.seq` must be the stream's last seq + 1 (the writer numbers its events, so the
-   * store only checks): a gap or a repeat throws. Listeners of the stream are told (batched).
+   * Appends `entries` (in seq order) and merges `patch` into the state, as one step: one round trip for a
+   * remote store (XADD… and HSET in one pipeline). The first entry's seq must be the stream's last seq + 1
+   * and the rest contiguous (the writer numbers its events, so the store only checks): a gap or a repeat
+   * throws, storing nothing. Listeners of the stream are told (batched). The writer calls it at most once at
+   * a time per stream, and with every event appended during one event-loop turn.
    */
-  append(streamId: string, entry: StoredEntry): Promise<void>;
-  /** Up to `limit` entries with seq > `afterSeq`, in order; empty when there are none or no such stream. */
-  read(streamId: string, afterSeq: number, limit: number): Promise<StoredEntry[]>;
+  append(streamId: string, entries: readonly StoredEntry[], patch: Partial<StreamState>): Promise<void>;
+  /**
+   * Entries with seq > `afterSeq`, in order: at most `limit` of them, and, when `maxBytes` is given, no
+   * more than fit in it by {@link StoredEntry.size} (but always at least one, however large). Empty when
+   * there are none or no such stream.
+   */
+  read(streamId: string, afterSeq: number, limit: number, maxBytes?: number): Promise<StoredEntry[]>;
   /**
    * Registers `listener` for every batch appended after this call, until {@link StreamStore.unsubscribe}
    * or the stream is gone. Entries appended before it are read with {@link StreamStore.read} (subscribe

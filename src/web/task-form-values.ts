@@ -1,5 +1,5 @@
 import { isCorchError } from '../protocol/index.js';
-import { validateTaskRequest } from '../server/validate-task-request.js';
+import { validateTaskRequest } from '../protocol/validate-task-request.js';
 
 /** What the form holds. */
 export interface TaskFormValues {

@@ -27,7 +27,7 @@ export interface FakeIo extends CliIo {
   stdout: BufferStream & OutputStream;
   stderr: BufferStream & OutputStream;
   /** Delivers a signal to the handlers the command subscribed. */
-  signal(name: 'SIGINT' | 'SIGTERM' | 'SIGWINCH'): void;
+  signal(name: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGWINCH'): void;
   /** How many handlers are still subscribed (a command must unsubscribe on the way out). */
   listeners(): number;
 }

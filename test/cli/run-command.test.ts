@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { planRun } from '../../src/cli/run-command.js';
 import { runMain } from '../../src/cli/program.js';
+import { planRun } from '../../src/cli/run-command.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { ScriptedRunner } from '../helpers/scripted-runner.js';
 import { fakeIo } from './fake-io.js';
@@ -53,9 +53,16 @@ describe('planRun', () => {
       stages: { coder: { model: 'big' }, reviewer: { model: 'small' } },
       provider_options: { tokens_per_second: 0, fail_stage: 'coder', nested: { a: 1 } },
       budget: { max_seconds: 30, max_cost: 0.5 },
+      on_disconnect: 'cancel',
     });
     expect(plan.remote).toBeUndefined();
     expect(plan.settings).toMatchObject({ provider: 'simulated', model: 'm-env' });
+  });
+
+  it('asks the server to cancel the run once unwatched, unless --detach makes it a background job', () => {
+    expect(planRun('x', undefined, {}, io([])).request.on_disconnect).toBe('cancel');
+    const detached = planRun('x', undefined, { detach: true, baseUrl: 'http://h:1' }, io([]));
+    expect(detached.request.on_disconnect).toBeUndefined();
   });
 
   it('takes the server from the original variable names too', () => {
@@ -86,6 +93,23 @@ describe('corch run against a server', () => {
     runner.release(ctx.streamId, 3);
     await new Promise((resolve) => setTimeout(resolve, 50));
     cli.signal('SIGINT');
+    expect(await done).toBe(EXIT.CANCELLED);
+    const status = (await fetch(`${url}/api/stream/status/${ctx.streamId}`).then((r) => r.json())) as { status: string };
+    expect(status.status).toBe('cancelled');
+    expect(cli.listeners()).toBe(0);
+  });
+
+  it('SIGHUP (terminal closed) cancels the stream like Ctrl-C, and the run was sent on_disconnect "cancel"', async () => {
+    const runner = new ScriptedRunner({ pace: 'manual' });
+    const url = await serve(runner);
+    const started = runner.nextStart();
+    const cli = io(['run', 'a task', '--base-url', url, '--progress', 'plain']);
+    const done = runMain(cli);
+    const ctx = await started;
+    expect(ctx.request.on_disconnect).toBe('cancel');
+    runner.release(ctx.streamId, 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cli.signal('SIGHUP');
     expect(await done).toBe(EXIT.CANCELLED);
     const status = (await fetch(`${url}/api/stream/status/${ctx.streamId}`).then((r) => r.json())) as { status: string };
     expect(status.status).toBe('cancelled');

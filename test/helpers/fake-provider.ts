@@ -1,5 +1,6 @@
 import type { Usage } from '../../src/protocol/events.js';
 import type { LlmPart, LlmProvider, LlmRequest, ProviderName } from '../../src/providers/types.js';
+import type { ManualClock } from './manual-clock.js';
 
 /** One step of a scripted response. */
 export type FakeStep =
@@ -22,14 +23,7 @@ export interface FakeScript {
   finish?: boolean;
 }
 
-/** A clock the test moves by hand. */
-export class ManualClock {
-  constructor(public ms = 0) {}
-  readonly now = (): number => this.ms;
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+export { ManualClock } from './manual-clock.js';
 
 export interface FakeProviderOptions {
   /** The script for each call (`call` counts from 0). */

@@ -33,16 +33,19 @@ describe('400 for bad task requests', () => {
     ['an array', '[]', /must be a JSON object, got an array/],
     ['a missing task', '{}', /`task` is required/],
     ['an empty task', '{"task": "   "}', /`task` must not be empty/],
-    ['a task that is not a string', '{"task": 42}', /`task` is required and must be a string, got number 42/],
+    ['a task that is not a string', '{"task": 42}', /`task` is required and must be a string, got 42/],
     ['a context array', '{"task": "t", "context": [1]}', /`context` must be a JSON object, got an array/],
     ['a context string', '{"task": "t", "context": "x"}', /`context` must be a JSON object/],
     ['an unknown option', '{"task": "t", "temperature": 1}', /unknown option `temperature`/],
     ['a provider that is not a string', '{"task": "t", "provider": 3}', /`provider` must be a non-empty string/],
     ['an unknown stage', '{"task": "t", "stages": {"tester": {}}}', /`stages.tester` is not a stage/],
-    ['a bad temperature', '{"task": "t", "stages": {"coder": {"temperature": 5}}}', /temperature` must be a number 0–2/],
+    ['a bad temperature', '{"task": "t", "stages": {"coder": {"temperature": 5}}}', /temperature` must be a number from 0 to 2/],
     ['an unknown stage option', '{"task": "t", "stages": {"coder": {"top_p": 1}}}', /unknown option `stages.coder.top_p`/],
-    ['a negative budget', '{"task": "t", "budget": {"max_seconds": -1}}', /`budget.max_seconds` must be a number greater than 0/],
+    ['a negative budget', '{"task": "t", "budget": {"max_seconds": -1}}', /`budget.max_seconds` must be a number of seconds greater than 0/],
     ['provider_options not an object', '{"task": "t", "provider_options": 1}', /`provider_options` must be a JSON object/],
+    ['a context nested 10,000 levels', `{"task": "t", "context": ${'{"a":'.repeat(9999)}{}${'}'.repeat(9999)}}`, /`context` nests deeper than 32 levels/],
+    ['a stream flag that is not a boolean', '{"task": "t", "stream": "yes"}', /`stream` must be true or false/],
+    ['an unknown on_disconnect', '{"task": "t", "on_disconnect": "later"}', /`on_disconnect` must be one of "continue", "cancel"/],
   ];
   for (const [name, body, message] of cases) {
     it(`rejects ${name}`, async () => {
@@ -65,6 +68,8 @@ describe('400 for bad task requests', () => {
       stages: { coder: { model: 'x', temperature: 0.2, max_tokens: 100 } },
       provider_options: { tokens_per_second: 0 },
       budget: { max_seconds: 10, max_cost: 0, stage_seconds: 5 },
+      stream: true,
+      on_disconnect: 'continue',
     };
     expect((await post(server, JSON.stringify(body))).status).toBe(201);
   });
@@ -72,12 +77,12 @@ describe('400 for bad task requests', () => {
   it('answers 400 with the runner’s message when prepare rejects the request, and creates nothing', async () => {
     const runner = new ScriptedRunner({
       prepare: async (request) => {
-        throw new CorchError('E_INVALID_REQUEST', `unknown provider "${request.provider}"`);
+        throw new CorchError('E_INVALID_REQUEST', `no key for provider "${request.provider}"`);
       },
     });
     const server = await serve({ runner });
-    const reply = await post(server, '{"task": "t", "provider": "nope"}');
-    expect(reply).toMatchObject({ status: 400, code: 'E_INVALID_REQUEST', message: 'unknown provider "nope"' });
+    const reply = await post(server, '{"task": "t", "provider": "openai"}');
+    expect(reply).toMatchObject({ status: 400, code: 'E_INVALID_REQUEST', message: 'no key for provider "openai"' });
     expect(runner.contexts).toEqual([]);
     expect(server.manager.counts().total).toBe(0);
   });

@@ -8,7 +8,7 @@ import { closeServers, createStream, serve, subscribe } from './server-harness.j
 
 afterEach(closeServers);
 
-type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGWINCH';
+type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGWINCH';
 
 function fakeIo(env: Record<string, string | undefined> = {}) {
   const stdout = new PassThrough();
@@ -77,6 +77,9 @@ describe('corch serve flags', () => {
     [{ corsOrigin: 'localhost:5173' }, /`--cors-origin` must be \* or origins such as http:\/\/localhost:5173/],
     [{ corsOrigin: 'http://a.test/path' }, /`--cors-origin`/],
     [{ host: '' }, /`--host` must not be empty/],
+    [{ apiKey: ' ' }, /^`--api-key` is blank; give a key of at least 16 characters/],
+    [{ apiKey: '' }, /^`--api-key` is blank/],
+    [{ disconnectGrace: '0' }, /^`--disconnect-grace` must be a number of seconds greater than 0, got "0"$/],
   ];
   for (const [options, message] of bad) {
     it(`rejects ${JSON.stringify(options)}`, async () => {
@@ -106,6 +109,30 @@ describe('corch serve flags', () => {
       corsOrigin: 'http://localhost:5173, https://app.test',
     });
     expect(options.apiKey).toBeUndefined();
+  });
+
+  it('passes --disconnect-grace on in seconds', async () => {
+    expect(await optionsFor({ disconnectGrace: '5' })).toMatchObject({ disconnectGraceSeconds: 5 });
+  });
+
+  it('warns about an API key shorter than 16 characters, and not about a longer one', async () => {
+    const short = fakeIo();
+    const running = serveCommand({ apiKey: 'short-key' }, short.io, new ScriptedRunner(), {
+      startServer: async () => ({ url: 'http://stub', port: 1, close: async () => undefined }) as unknown as RunningServer,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    short.signal('SIGTERM');
+    await running;
+    expect(short.stderr()).toMatch(/warning: the API key is only 9 characters and could be guessed; use 16 or more/);
+
+    const long = fakeIo({ CORCH_API_KEY: '0123456789abcdef' });
+    const again = serveCommand({}, long.io, new ScriptedRunner(), {
+      startServer: async () => ({ url: 'http://stub', port: 1, close: async () => undefined }) as unknown as RunningServer,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    long.signal('SIGTERM');
+    await again;
+    expect(long.stderr()).not.toMatch(/warning/);
   });
 
   it('defaults to 127.0.0.1:8000', async () => {

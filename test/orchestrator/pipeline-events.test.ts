@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeProvider, deltas, ManualClock, stageScripts } from '../helpers/fake-provider.js';
+import type { LlmProvider } from '../../src/providers/types.js';
 import { ofType, outline, runToEnd, tokensByChunk } from './harness.js';
 
 const TASK = { task: 'Write a function that parses CSV lines', context: { language: 'TypeScript' } };
@@ -166,6 +167,40 @@ describe('pipeline event sequence', () => {
     expect(ofType(events, 'system_message')[1]).toMatchObject({ level: 'warn' });
     expect(ofType(events, 'task_completed')[0]!.metrics.code_quality_score).toBe(9);
   });
+
+  it('a review with only suggestions does not refine, even when it says issues_found: true', async () => {
+    const provider = createFakeProvider({
+      script: (request) => {
+        if (request.stage === 'reviewer') {
+          return { steps: deltas(JSON.stringify({ issues_found: true, critical_issues: [], suggestions: ['name things better'], code_quality_score: 8 })) };
+        }
+        return stageScripts(0)(request);
+      },
+    });
+    const { events } = await runToEnd(provider, TASK);
+    expect(ofType(events, 'chunk_started').map((c) => c.stage)).toEqual(['architect', 'coder', 'reviewer', 'documenter']);
+  });
+
+  it('each provider retry is a warning in the log: who, why, when, and which attempt', async () => {
+    const inner = createFakeProvider({ script: stageScripts(0) });
+    const provider: LlmProvider = {
+      ...inner,
+      stream(request, options) {
+        if (request.stage === 'coder' && options.onRetry) {
+          options.onRetry({ attempt: 1, maxAttempts: 3, delayMs: 2000, code: 'E_PROVIDER_RATE_LIMIT', message: 'Rate limit reached' });
+        }
+        return inner.stream(request, options);
+      },
+    };
+    const { events } = await runToEnd(provider, TASK);
+    const lines = outline(events);
+    const retry = ofType(events, 'system_message').find((m) => m.level === 'warn');
+    expect(retry?.message).toBe('Coder (gpt-4o): rate limited by the provider; retrying in 2.0 s (attempt 2 of 3).');
+    // Said while the Coder's chunk is open, before any of its text.
+    const at = events.findIndex((e) => e.event === 'system_message' && e.data.level === 'warn');
+    expect(events[at - 1]).toMatchObject({ event: 'chunk_started', data: { stage: 'coder' } });
+    expect(lines.at(-1)).toBe('task_completed');
+  });
 });
 
 describe('token streaming', () => {
@@ -212,9 +247,10 @@ describe('token streaming', () => {
           : stageScripts(0)(request).steps,
       }),
     });
-    const { events } = await runToEnd(provider, TASK);
+    // On the run's clock no time passes during the stage, so however loaded the machine is, the whole stage
+    // falls inside the 2 ms window: its text is one event, written before chunk_completed.
+    const { events } = await runToEnd(provider, TASK, { clock: new ManualClock() });
     const first = ofType(events, 'token_stream').filter((t) => t.chunk_number === 1);
-    // The whole stage takes well under the 2 ms window, so its text is one event, written before chunk_completed.
     expect(first.map((t) => t.tokens)).toEqual(['abcd']);
   });
 });
@@ -230,7 +266,7 @@ describe('estimates', () => {
         usage: { input_tokens: 1000, output_tokens: 900 },
       }),
     });
-    const { events } = await runToEnd(provider, TASK, { now: clock.now });
+    const { events } = await runToEnd(provider, TASK, { clock });
     const progress = ofType(events, 'task_progress');
     const done = ofType(events, 'task_completed')[0]!;
     expect(progress[0]!.estimated_cost).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CorchError } from '../../src/protocol/errors.js';
-import { createFakeProvider, deltas, stageScripts, type FakeStep } from '../helpers/fake-provider.js';
+import { createFakeProvider, deltas, ManualClock, stageScripts, type FakeStep } from '../helpers/fake-provider.js';
 import { harness, ofType, outline, runnerWith, runToEnd, tokensByChunk } from './harness.js';
 
 const TASK = { task: 'Write a CSV parser' };
@@ -97,29 +97,83 @@ describe('a stage failure', () => {
 });
 
 describe('budgets', () => {
-  const hangIn = (stage: string) => (request: Parameters<ReturnType<typeof stageScripts>>[0]) =>
-    request.stage === stage ? { steps: [{ text: 'partial ' }, { turn: true }, { hang: true }] as FakeStep[] } : stageScripts(0)(request);
+  /** In `stage`, the model writes a little, then stalls for `stallMs` on the run's clock and hangs. */
+  const hangIn = (stage: string, stallMs = 600_000) => (request: Parameters<ReturnType<typeof stageScripts>>[0]) =>
+    request.stage === stage
+      ? { steps: [{ text: 'partial ' }, { turn: true }, { advance: stallMs }, { hang: true }] as FakeStep[] }
+      : stageScripts(0)(request);
 
   it('a stage over its timeout ends the run with E_STAGE_TIMEOUT, aborting the request', async () => {
-    const provider = createFakeProvider({ script: hangIn('coder') });
-    const { events, error } = await runToEnd(provider, { ...TASK, budget: { stage_seconds: 0.05 } });
+    const clock = new ManualClock();
+    const provider = createFakeProvider({ script: hangIn('coder'), clock });
+    const { events, error } = await runToEnd(provider, { ...TASK, budget: { stage_seconds: 0.05 } }, { clock });
     expect(error).toMatchObject({ code: 'E_STAGE_TIMEOUT', retryable: true, details: { stage: 'coder', stage_seconds: 0.05 } });
     expect((error as Error).message).toContain('budget.stage_seconds');
     expect(provider.abortedCalls).toEqual([1]);
     expect(tokensByChunk(events).get(2)).toBe('partial ');
   });
 
-  it('the whole-run budget ends the run with E_TIME_BUDGET naming the running stage', async () => {
-    const provider = createFakeProvider({ script: hangIn('reviewer') });
-    const { error } = await runToEnd(provider, { ...TASK, budget: { max_seconds: 0.05 } });
-    expect(error).toMatchObject({ code: 'E_TIME_BUDGET', details: { stage: 'reviewer', max_seconds: 0.05 } });
+  it('a time budget that runs out before there is any code ends the run with E_TIME_BUDGET naming the stage', async () => {
+    const clock = new ManualClock();
+    const provider = createFakeProvider({ script: hangIn('coder'), clock });
+    const { events, error } = await runToEnd(provider, { ...TASK, budget: { max_seconds: 60 } }, { clock });
+    expect(error).toMatchObject({ code: 'E_TIME_BUDGET', details: { stage: 'coder', max_seconds: 60 } });
     expect((error as Error).message).toContain('budget.max_seconds');
+    expect(provider.abortedCalls).toEqual([1]);
+    expect(ofType(events, 'task_completed')).toEqual([]);
+  });
+
+  it('a time budget that runs out once there is code ends the run with that code and a warning', async () => {
+    const clock = new ManualClock();
+    const provider = createFakeProvider({ script: hangIn('reviewer'), clock });
+    const { events, error } = await runToEnd(provider, { ...TASK, budget: { max_seconds: 60 } }, { clock });
+    expect(error).toBeUndefined();
     expect(provider.abortedCalls).toEqual([2]);
+    const done = ofType(events, 'task_completed')[0]!;
+    expect(done.result).toContain('coder output');
+    const warning = ofType(events, 'system_message').find((m) => m.level === 'warn');
+    expect(warning?.message).toMatch(/60 s time budget ran out during the reviewer stage: the result is the Coder's code, without documentation/);
+  });
+
+  it('stops refining when the time left would not cover another round and the Documenter, and still documents', async () => {
+    const clock = new ManualClock();
+    // Every stage takes 10 s; every review finds critical issues. After 3 stages, 15 s are left of 45 s: too
+    // little for Refiner + Reviewer + Documenter (about 30 s, from the measured speed), enough to document.
+    const provider = createFakeProvider({
+      clock,
+      script: (request) => ({ steps: [...stageScripts(3)(request).steps, { advance: 10_000 }] }),
+    });
+    const { events, error } = await runToEnd(provider, { ...TASK, budget: { max_seconds: 45 } }, { clock });
+    expect(error).toBeUndefined();
+    expect(outline(events).filter((line) => line.startsWith('chunk_completed') || line.startsWith('task_progress:round'))).toEqual([
+      'chunk_completed:architect#0',
+      'chunk_completed:coder#0',
+      'chunk_completed:reviewer#1',
+      'task_progress:round_dropped:4',
+      'chunk_completed:documenter#0',
+    ]);
+    const warning = ofType(events, 'system_message').find((m) => m.level === 'warn');
+    expect(warning?.message).toContain('Too little of the 45 s time budget is left for refine round 1');
+    const done = ofType(events, 'task_completed')[0]!;
+    expect(done.outputs.documenter).toContain('documenter output');
+    expect(done.result).toContain('coder output');
+  });
+
+  it('refines while the time left covers another round', async () => {
+    const clock = new ManualClock();
+    const provider = createFakeProvider({
+      clock,
+      script: (request) => ({ steps: [...stageScripts(1)(request).steps, { advance: 10_000 }] }),
+    });
+    const { events } = await runToEnd(provider, { ...TASK, budget: { max_seconds: 600 } }, { clock });
+    expect(ofType(events, 'chunk_completed').map((c) => c.stage)).toEqual(['architect', 'coder', 'reviewer', 'refiner', 'reviewer', 'documenter']);
+    expect(ofType(events, 'system_message').filter((m) => m.level === 'warn')).toEqual([]);
   });
 
   it('server settings provide the budget when the request sets none', async () => {
-    const provider = createFakeProvider({ script: hangIn('architect') });
-    const { error } = await runToEnd(provider, TASK, { settings: { budget: { stage_seconds: 0.03 } } });
+    const clock = new ManualClock();
+    const provider = createFakeProvider({ script: hangIn('architect'), clock });
+    const { error } = await runToEnd(provider, TASK, { settings: { budget: { stage_seconds: 0.03 } }, clock });
     expect(error).toMatchObject({ code: 'E_STAGE_TIMEOUT', details: { stage: 'architect' } });
   });
 
@@ -131,6 +185,7 @@ describe('budgets', () => {
     const { events, error } = await runToEnd(provider, { ...TASK, budget: { max_cost: 1.5 } });
     expect(error).toMatchObject({ code: 'E_COST_BUDGET', retryable: false, details: { stage: 'reviewer', spent: 2, max_cost: 1.5 } });
     expect((error as Error).message).toContain('budget.max_cost');
+    expect((error as Error).message).toContain('spent $2.00, over its cost budget of $1.5');
     expect(ofType(events, 'chunk_completed').map((c) => c.stage)).toEqual(['architect', 'coder']);
   });
 

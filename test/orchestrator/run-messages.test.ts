@@ -35,7 +35,7 @@ describe('reviewNote', () => {
   const garbage: Review = parseReview('nice code');
 
   it('says when a round is added or dropped, and when the round limit leaves issues open', () => {
-    expect(reviewNote(issues, 2, 'round_added')).toEqual({ message: 'Review 2 found issues: refine round 2 added.', level: 'info' });
+    expect(reviewNote(issues, 2, 'round_added')).toEqual({ message: 'Review 2 found critical issues: refine round 2 added.', level: 'info' });
     expect(reviewNote(clean, 1, 'round_dropped')?.message).toContain('skipped');
     expect(reviewNote(issues, 4, null)).toMatchObject({ level: 'warn' });
     expect(reviewNote(issues, 1, null)).toBeNull();
@@ -53,5 +53,14 @@ describe('expectedSpeed', () => {
     expect(expectedSpeed(simulated, { tokens_per_second: '0' })).toEqual({ tokensPerSecond: Number.POSITIVE_INFINITY, latencySeconds: 0 });
     expect(expectedSpeed(simulated, undefined).tokensPerSecond).toBe(200);
     expect(expectedSpeed(openai, { tokens_per_second: 50 })).toEqual({ tokensPerSecond: 40, latencySeconds: 1 });
+  });
+});
+
+describe('formatBudgetUsd', () => {
+  it('shows as many digits as it takes to tell what was spent from the budget', async () => {
+    const { formatBudgetUsd } = await import('../../src/orchestrator/budgets.js');
+    expect(formatBudgetUsd(2, 1.5)).toBe('$2.00');
+    expect(formatBudgetUsd(0.0100004, 0.01)).toBe('$0.0100004');
+    expect(formatBudgetUsd(0.0123, 0.01)).toBe('$0.012');
   });
 });

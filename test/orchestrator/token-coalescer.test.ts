@@ -88,7 +88,7 @@ describe('TokenCoalescer', () => {
       async (t) => {
         writes.push(t);
       },
-      { windowMs: 5, now: () => Date.now() },
+      { windowMs: 5 },
     );
     // The window counts from the coalescer's creation (its chunk_started was just written).
     c.push('a');

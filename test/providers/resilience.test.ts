@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorchError } from '../../src/protocol/errors.js';
 import { createOpenAiCompatibleProvider, type OpenAiCompatibleOptions } from '../../src/providers/openai-compatible.js';
-import { collect, recordingSleep } from './helpers/collect.js';
+import { collect, REQUEST, recordingSleep } from './helpers/collect.js';
 import { fixture, type ReplayServer, type ScriptedResponse, startReplayServer } from './helpers/replay-server.js';
 
 let server: ReplayServer | undefined;
@@ -58,6 +58,19 @@ describe('HTTP errors', () => {
     expect(r.text).toBe('Hello, wörld 🌍 — ✓');
     expect(waits).toEqual([2000]);
     expect(s.requests).toHaveLength(2);
+  });
+
+  it('tells the caller about each retry: who failed, why, how long until the next attempt, and which one', async () => {
+    const s = await serve(json(429, { error: { message: 'Rate limit reached' } }, { 'retry-after': '2' }), OK);
+    const { sleep } = recordingSleep();
+    const notices: unknown[] = [];
+    const p = provider(s, { sleep });
+    for await (const _ of p.stream(REQUEST, { signal: new AbortController().signal, onRetry: (n) => notices.push(n) })) {
+      // drain
+    }
+    expect(notices).toEqual([
+      { attempt: 1, maxAttempts: 3, delayMs: 2000, code: 'E_PROVIDER_RATE_LIMIT', message: expect.stringContaining('Rate limit reached') },
+    ]);
   });
 
   it('429 with Retry-After as an HTTP date, and a Retry-After far away is capped', async () => {

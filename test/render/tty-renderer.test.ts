@@ -77,7 +77,7 @@ describe('tty renderer', () => {
     await renderer.finish({});
     const err = stderr.text();
     expect(err.lastIndexOf(SHOW)).toBeGreaterThan(err.lastIndexOf(HIDE));
-    expect(stripAnsi(err)).toContain('✔ done in 14.2s · 900 tokens · $0.00');
+    expect(stripAnsi(err)).toContain('✔ done in 14.2s · 600 in + 300 out tokens · $0.00');
     expect(stdout.text()).toBe('Refiner output line one\nand line two for chunk 4\n');
   });
 

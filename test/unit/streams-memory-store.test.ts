@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/protocol/events.js';
-import { encodeEvent } from '../../src/protocol/sse.js';
 import type { StreamState } from '../../src/protocol/stream-state.js';
 import { LogEntry } from '../../src/streams/log-entry.js';
 import { MemoryStreamStore, SHARED_BATCH_LIMIT } from '../../src/streams/memory-stream-store.js';
@@ -33,7 +32,7 @@ function entry(id: string, seq: number): StoredEntry {
     event: 'system_message',
     data: { stream_id: id, seq, timestamp: '2025-01-01T00:00:00.000Z', message: `m${seq}`, level: 'info' },
   };
-  return new LogEntry(seq, event.event, encodeEvent(event.event, event.data, seq));
+  return new LogEntry(seq, event.event, JSON.stringify(event.data));
 }
 
 /** A listener that records what it is told. */
@@ -58,20 +57,44 @@ describe('MemoryStreamStore', () => {
   it('keeps seq contiguous from 1 and refuses gaps and repeats', async () => {
     const store = new MemoryStreamStore({ clock: new ManualClock() });
     await store.create(state('a'));
-    await store.append('a', entry('a', 1));
-    await expect(store.append('a', entry('a', 3))).rejects.toThrow(/expected seq 2/);
-    await expect(store.append('a', entry('a', 1))).rejects.toThrow(/expected seq 2/);
+    await store.append('a', [entry('a', 1)], {});
+    await expect(store.append('a', [entry('a', 3)], {})).rejects.toThrow(/expected seq 2/);
+    await expect(store.append('a', [entry('a', 1)], {})).rejects.toThrow(/expected seq 2/);
     await expect(store.create(state('a'))).rejects.toThrow(/exists/);
   });
 
   it('reads after a cursor with a limit', async () => {
     const store = new MemoryStreamStore({ clock: new ManualClock() });
     await store.create(state('a'));
-    for (let seq = 1; seq <= 10; seq += 1) await store.append('a', entry('a', seq));
+    for (let seq = 1; seq <= 10; seq += 1) await store.append('a', [entry('a', seq)], {});
     expect((await store.read('a', 0, 3)).map((item) => item.seq)).toEqual([1, 2, 3]);
     expect((await store.read('a', 7, 100)).map((item) => item.seq)).toEqual([8, 9, 10]);
     expect(await store.read('a', 10, 100)).toEqual([]);
     expect(await store.read('missing', 0, 100)).toEqual([]);
+  });
+
+  it('bounds a read by bytes as well as by count, and always returns at least one entry', async () => {
+    const store = new MemoryStreamStore({ clock: new ManualClock() });
+    await store.create(state('a'));
+    for (let seq = 1; seq <= 10; seq += 1) await store.append('a', [entry('a', seq)], {});
+    const size = (await store.read('a', 0, 1))[0]?.size ?? 0;
+    expect(size).toBeGreaterThan(50);
+    expect((await store.read('a', 0, 100, size * 3)).map((item) => item.seq)).toEqual([1, 2, 3]);
+    expect((await store.read('a', 0, 100, size * 3 - 1)).map((item) => item.seq)).toEqual([1, 2]);
+    expect((await store.read('a', 4, 2, size * 100)).map((item) => item.seq)).toEqual([5, 6]);
+    expect((await store.read('a', 4, 100, 1)).map((item) => item.seq)).toEqual([5]);
+  });
+
+  it('appends several entries and their state patch in one step, storing nothing on a gap', async () => {
+    const store = new MemoryStreamStore({ clock: new ManualClock() });
+    await store.create(state('a'));
+    await store.append('a', [entry('a', 1), entry('a', 2)], { status: 'running', last_event_id: 2 });
+    expect(await store.getState('a')).toMatchObject({ status: 'running', last_event_id: 2 });
+    await expect(store.append('a', [entry('a', 3), entry('a', 5)], { last_event_id: 5 })).rejects.toThrow(
+      /expected seq 4, got 5/,
+    );
+    expect((await store.read('a', 0, 100)).map((item) => item.seq)).toEqual([1, 2]);
+    expect(await store.getState('a')).toMatchObject({ last_event_id: 2 });
   });
 
   it('wakes waiters once per event-loop turn, after all of that turn’s appends', async () => {
@@ -79,9 +102,9 @@ describe('MemoryStreamStore', () => {
     await store.create(state('a'));
     const waiting = waitForEntries(store, 'a', 0, noSignal());
     // Appended in the same turn: the waiter must see all three when it wakes.
-    void store.append('a', entry('a', 1));
-    void store.append('a', entry('a', 2));
-    void store.append('a', entry('a', 3));
+    void store.append('a', [entry('a', 1)], {});
+    void store.append('a', [entry('a', 2)], {});
+    void store.append('a', [entry('a', 3)], {});
     expect(await waiting).toBe('entries');
     expect((await store.read('a', 0, 100)).map((item) => item.seq)).toEqual([1, 2, 3]);
     expect(await waitForEntries(store, 'a', 2, noSignal())).toBe('entries');
@@ -103,7 +126,7 @@ describe('MemoryStreamStore', () => {
   it('decodes an entry’s event from its frame', async () => {
     const store = new MemoryStreamStore({ clock: new ManualClock() });
     await store.create(state('a'));
-    await store.append('a', entry('a', 1));
+    await store.append('a', [entry('a', 1)], {});
     const [first] = await store.read('a', 0, 1);
     expect(first?.name).toBe('system_message');
     expect(first?.event).toEqual({
@@ -119,14 +142,15 @@ describe('MemoryStreamStore', () => {
     const b = recorder();
     expect(store.subscribe('a', a)).toBe(true);
     expect(store.subscribe('a', b)).toBe(true);
-    for (let seq = 1; seq <= 3; seq += 1) void store.append('a', entry('a', seq));
+    for (let seq = 1; seq <= 3; seq += 1) void store.append('a', [entry('a', seq)], {});
     await nextTurn();
     expect(a.batches).toHaveLength(1);
     expect(b.batches[0]).toBe(a.batches[0]);
     const frames = (await store.read('a', 0, 3)).map((item) => item.frame).join('');
-    expect(a.batches[0]).toEqual({ firstSeq: 1, lastSeq: 3, frames, terminal: false });
+    expect(a.batches[0]).toMatchObject({ firstSeq: 1, lastSeq: 3, frames, terminal: false });
+    expect(a.batches[0]?.entries?.map((item) => item.seq)).toEqual([1, 2, 3]);
     store.unsubscribe('a', b);
-    await store.append('a', entry('a', 4));
+    await store.append('a', [entry('a', 4)], {});
     await nextTurn();
     expect(a.batches.map((batch) => [batch.firstSeq, batch.lastSeq])).toEqual([
       [1, 3],
@@ -140,9 +164,11 @@ describe('MemoryStreamStore', () => {
     await store.create(state('a'));
     const a = recorder();
     store.subscribe('a', a);
-    for (let seq = 1; seq <= SHARED_BATCH_LIMIT + 1; seq += 1) void store.append('a', entry('a', seq));
+    for (let seq = 1; seq <= SHARED_BATCH_LIMIT + 1; seq += 1) void store.append('a', [entry('a', seq)], {});
     await nextTurn();
-    expect(a.batches).toEqual([{ firstSeq: 1, lastSeq: SHARED_BATCH_LIMIT + 1, frames: undefined, terminal: false }]);
+    expect(a.batches).toHaveLength(1);
+    expect(a.batches[0]).toMatchObject({ firstSeq: 1, lastSeq: SHARED_BATCH_LIMIT + 1, frames: undefined, terminal: false });
+    expect(a.batches[0]?.entries).toBeUndefined();
   });
 
   it('marks a batch that ends with the terminal event', async () => {
@@ -150,9 +176,9 @@ describe('MemoryStreamStore', () => {
     await store.create(state('a'));
     const a = recorder();
     store.subscribe('a', a);
-    await store.append('a', entry('a', 1));
-    const done = new LogEntry(2, 'task_error', 'id: 2\nevent: task_error\ndata: {}\n\n');
-    await store.append('a', done);
+    await store.append('a', [entry('a', 1)], {});
+    const done = new LogEntry(2, 'task_error', '{}');
+    await store.append('a', [done], {});
     await nextTurn();
     expect(a.batches[0]?.terminal).toBe(true);
   });
