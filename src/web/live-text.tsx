@@ -7,7 +7,7 @@ const FOLLOW_SLACK_PX = 24;
  * The working agent's text as it streams. The box has a fixed height, so the page never moves while tokens
  * arrive; it follows the end unless the reader scrolled up to read.
  */
-export function LiveText({ text, label, streaming }: { text: string; label: string; streaming: boolean }) {
+export function LiveText({ text, label, streaming, chunk }: { text: string; label: string; streaming: boolean; chunk?: number }) {
   const box = useRef<HTMLPreElement>(null);
   const following = useRef(true);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the effect runs because the text grew, which it does not read.
@@ -22,6 +22,7 @@ export function LiveText({ text, label, streaming }: { text: string; label: stri
         ref={box}
         className="live-text"
         data-streaming={streaming ? 'true' : 'false'}
+        data-chunk={chunk}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be scrolled.
         tabIndex={0}
         onScroll={() => {

@@ -119,6 +119,7 @@ export function RunView({ streamId, apiKey, onUnauthorized }: { streamId: string
           <LiveText
             text={state.live?.text ?? ''}
             label={liveRow ? `${stageLabel(liveRow)} output` : 'agent output'}
+            chunk={state.live?.chunk}
             streaming={state.current !== null && state.current === state.live?.chunk}
           />
         )}

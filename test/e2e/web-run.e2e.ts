@@ -30,9 +30,9 @@ describe.skipIf(chromiumMissing)('the web page in Chromium', () => {
     await page.keyboard.type('A CLI that converts CSV to JSON');
     await page.keyboard.press('Tab');
     await page.keyboard.type('{"language": "python"');
-    await expect.poll(() => page.locator('#field-context-error').textContent()).toMatch(/^Context is not valid JSON/);
+    await expect.poll(() => page.locator('#field-context-error').textContent(), { timeout: 10_000 }).toMatch(/^Context is not valid JSON/);
     await page.keyboard.type('}');
-    await expect.poll(() => page.locator('#field-context-error').textContent()).toBe('');
+    await expect.poll(() => page.locator('#field-context-error').textContent(), { timeout: 10_000 }).toBe('');
     await page.getByRole('button', { name: 'Run' }).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/runs\/[A-Za-z0-9_-]+$/);
@@ -55,7 +55,7 @@ describe.skipIf(chromiumMissing)('the web page in Chromium', () => {
 
     // The result as rendered Markdown: highlighted code and copy buttons.
     const result = page.locator('section.result');
-    await expect.poll(() => result.locator('.code-block .tok-kw').count()).toBeGreaterThan(0);
+    await expect.poll(() => result.locator('.code-block .tok-kw').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await result.getByRole('button', { name: 'Copy result' }).count()).toBe(1);
     const firstCodeLine = status.result.split('\n').find((line) => line.startsWith('//')) ?? '';
     expect(await result.textContent()).toContain(firstCodeLine);
@@ -66,7 +66,7 @@ describe.skipIf(chromiumMissing)('the web page in Chromium', () => {
     const architect = page.locator('.stage[data-chunk="1"] summary');
     await architect.click();
     const firstLineOfOutput = (outputs[1] ?? '').split('\n').find((line) => /^[A-Za-z]/.test(line)) ?? '';
-    await expect.poll(() => page.locator('.stage[data-chunk="1"] .stage-output').textContent()).toContain(firstLineOfOutput.slice(0, 30));
+    await expect.poll(() => page.locator('.stage[data-chunk="1"] .stage-output').textContent(), { timeout: 10_000 }).toContain(firstLineOfOutput.slice(0, 30));
     expect(errors).toEqual([]);
     await context.close();
   });
