@@ -1,12 +1,13 @@
 import { CorchError, isCorchError } from '../protocol/errors.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { validateTaskRequest } from '../protocol/validate-task-request.js';
-import { type ResolvedProvider, type ResolveProviderOptions, resolveProvider } from '../providers/resolve.js';
+import { createProvider, type ResolvedProvider, type ResolveProviderOptions, resolveProvider } from '../providers/resolve.js';
+import type { LlmProvider, ProviderName } from '../providers/types.js';
 import { type Clock, systemClock } from '../streams/clock.js';
 import type { Runner } from '../streams/run-function.js';
-import { resolveBudget } from './budgets.js';
-import { runPipeline } from './pipeline.js';
-import { resolveRunPricing } from './run-pricing.js';
+import type { StageCache } from '../streams/stage-cache.js';
+import { candidateProviders, resolveConsensus } from './consensus.js';
+import { PipelineRun, runPipeline } from './pipeline.js';
 import type { ServerSettings } from './settings.js';
 import { resolveStageSettings } from './stage-settings.js';
 import { DEFAULT_COALESCE_MS } from './token-coalescer.js';
@@ -36,6 +37,8 @@ export interface RunnerOptions {
    * 0 merges only the deltas that arrive within one event-loop turn.
    */
   coalesceMs?: number;
+  /** The stage cache every run uses unless its request says `"cache": false`; none when absent. */
+  cache?: StageCache | null;
 }
 
 /**
@@ -59,6 +62,36 @@ export function createRunner(options: RunnerOptions): Runner {
       ...(request.provider_options === undefined ? {} : { providerOptions: request.provider_options }),
     });
 
+  /**
+   * The providers of consensus candidates that run elsewhere than the run's provider (`gpt-4o` next to
+   * `claude-sonnet-4-5`), created from the same environment. Provider options belong to the run's provider
+   * and are not passed on.
+   */
+  const candidatesFor = (request: TaskRequest, provider: LlmProvider): Partial<Record<ProviderName, LlmProvider>> => {
+    const stages = resolveStageSettings({ request, settings: options.settings, provider });
+    const plan = resolveConsensus(request, stages, { name: provider.name, explicit: request.provider !== undefined });
+    const out: Partial<Record<ProviderName, LlmProvider>> = {};
+    for (const name of candidateProviders(plan, provider.name)) {
+      out[name] = createProvider(name, {
+        env: options.env,
+        ...(options.settings === undefined ? {} : { settings: options.settings }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      });
+    }
+    return out;
+  };
+
+  const depsFor = (request: TaskRequest, resolved: ResolvedProvider) => ({
+    provider: resolved.provider,
+    reason: resolved.reason,
+    candidateProviders: candidatesFor(request, resolved.provider),
+    explicitProvider: request.provider !== undefined,
+    settings: options.settings,
+    cache: options.cache ?? null,
+    clock,
+    coalesceMs,
+  });
+
   return {
     async prepare(request) {
       validateTaskRequest(request);
@@ -71,22 +104,22 @@ export function createRunner(options: RunnerOptions): Runner {
         prepared.delete(request);
         throw asInvalidRequest(error);
       }
-      // A cost budget with an unknown model price is refused here, before any stream exists.
-      const stages = resolveStageSettings({ request, settings: options.settings, provider: resolved.provider });
-      resolveRunPricing({
-        provider: resolved.provider,
-        stages,
-        settings: options.settings,
-        maxCost: resolveBudget(request, options.settings).maxCost,
-      });
+      // Candidates' providers (a missing key for one of them) and a cost budget with an unknown model price
+      // are refused here, before any stream exists.
+      try {
+        new PipelineRun({ streamId: '', request, signal: new AbortController().signal, emit: async () => {} }, depsFor(request, resolved));
+      } catch (error) {
+        prepared.delete(request);
+        throw asInvalidRequest(error);
+      }
     },
 
     async run(ctx) {
       validateTaskRequest(ctx.request);
-      const { provider, reason } = await (prepared.get(ctx.request) ?? resolveFor(ctx.request));
+      const resolved = await (prepared.get(ctx.request) ?? resolveFor(ctx.request));
       prepared.delete(ctx.request);
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      await runPipeline(ctx, { provider, reason, settings: options.settings, clock, coalesceMs });
+      await runPipeline(ctx, depsFor(ctx.request, resolved));
     },
   };
 }

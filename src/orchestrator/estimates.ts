@@ -1,17 +1,10 @@
 import type { StageRole, Usage } from '../protocol/events.js';
 import { addCosts, costOf } from './prices.js';
 import type { ModelPrice } from './settings.js';
+import { roleTable, stageDefinition } from './stage-registry.js';
 
-/** Share of `max_tokens` a stage is expected to write before any stage has run. */
-export const EXPECTED_OUTPUT_SHARE: Readonly<Record<StageRole, number>> = {
-  architect: 0.5,
-  coder: 0.6,
-  // The review is a short JSON object.
-  reviewer: 0.3,
-  // The refiner rewrites the whole code, so it writes about as much as the coder.
-  refiner: 0.6,
-  documenter: 0.5,
-};
+/** Share of `max_tokens` a stage is expected to write before any stage has run (from the stage registry). */
+export const EXPECTED_OUTPUT_SHARE: Readonly<Record<StageRole, number>> = roleTable((d) => d.expectedShare);
 
 /** Output speed assumed for a hosted model before the run has measured one (tokens per second). */
 export const DEFAULT_TOKENS_PER_SECOND = 40;
@@ -25,6 +18,11 @@ export interface EstimateChunk {
   stage: StageRole;
   iteration: number;
   price: ModelPrice | null;
+  /** A consensus candidate after the first: it runs alongside the first, so it adds cost but no time. */
+  parallel?: boolean;
+  /** For a Judge: how many candidates it reads, and of which role. */
+  candidates?: number;
+  judged?: StageRole;
 }
 
 /** A finished chunk, as measured. */
@@ -85,7 +83,7 @@ export class RunEstimator {
     let cost: number | null = 0;
     for (const chunk of chunks) {
       const output = this.expectedOutput(chunk.stage);
-      seconds += this.secondsFor(output);
+      if (!chunk.parallel) seconds += this.secondsFor(output);
       cost = addCosts(cost, costOf({ input_tokens: this.expectedInput(chunk), output_tokens: output }, chunk.price));
     }
     return { seconds, cost };
@@ -99,23 +97,28 @@ export class RunEstimator {
     return Math.min(maxTokens, Math.round(EXPECTED_OUTPUT_SHARE[stage] * maxTokens * this.verbosity()));
   }
 
+  /** Prompt tokens plus the material the registry says the role is shown. */
   private expectedInput(chunk: EstimateChunk): number {
-    const design = this.expectedOutput('architect');
-    const code = this.lastOutput.get('refiner') ?? this.expectedOutput('coder');
-    const review = this.expectedOutput('reviewer');
-    const base = this.promptTokens[chunk.stage];
-    switch (chunk.stage) {
-      case 'architect':
-        return base;
-      case 'coder':
-        return base + design;
-      case 'reviewer':
-        return base + design + code + (chunk.iteration > 1 ? review : 0);
-      case 'refiner':
-        return base + design + code + review;
-      case 'documenter':
-        return base + design + code;
+    let input = this.promptTokens[chunk.stage];
+    for (const item of stageDefinition(chunk.stage).material) {
+      switch (item) {
+        case 'design':
+          input += this.expectedOutput('architect');
+          break;
+        case 'code':
+          input += this.lastOutput.get('refiner') ?? this.expectedOutput('coder');
+          break;
+        case 'review':
+          // A first review has no earlier review to check; the Documenter sees open issues only sometimes.
+          if (chunk.stage === 'refiner' || (chunk.stage === 'reviewer' && chunk.iteration > 1)) input += this.expectedOutput('reviewer');
+          break;
+        case 'candidates':
+          input += (chunk.candidates ?? 0) * this.expectedOutput(chunk.judged ?? 'coder');
+          if (chunk.judged !== undefined && chunk.judged !== 'architect') input += this.expectedOutput('architect');
+          break;
+      }
     }
+    return input;
   }
 
   /** Measured output ÷ expected output over the finished chunks (1 before any ran). */

@@ -1,6 +1,7 @@
 import type { StageRole } from '../protocol/events.js';
 import type { LlmMessage } from '../providers/types.js';
 import type { Review } from './review.js';
+import { type PromptMaterial, roleTable, type StageDefinition, stageDefinition } from './stage-registry.js';
 
 /** What a stage may be shown: the user's task and context plus the earlier outputs it needs. */
 export interface PromptInputs {
@@ -14,6 +15,9 @@ export interface PromptInputs {
   review?: Review;
   /** Review/refine round, 1-based. */
   iteration: number;
+  /** For the Judge: the role whose candidates it compares, and the candidates. */
+  judged?: StageRole;
+  candidates?: readonly JudgedCandidate[];
 }
 
 /** A stage's prompt: a system prompt for the role and one user message with the material. */
@@ -22,99 +26,71 @@ export interface StagePrompt {
   messages: LlmMessage[];
 }
 
-const SHARED_RULES =
-  'You are one member of a small software team working on a single task in sequence: Architect, Coder, ' +
-  'Reviewer, Refiner, Documenter. Work only from the material you are given; where it is silent, make a ' +
-  'sensible choice and state it briefly. Do not ask questions: nobody will answer them.';
+/** System prompts, one per role (from the stage registry); exported so docs and tests can show them. */
+export const SYSTEM_PROMPTS: Readonly<Record<StageRole, string>> = roleTable((d) => d.system);
 
-/** System prompts, one per role; exported so docs and tests can show them. */
-export const SYSTEM_PROMPTS: Readonly<Record<StageRole, string>> = {
-  architect: [
-    'You are the Architect.',
-    SHARED_RULES,
-    'Write a concise technical design in Markdown that a developer can implement without guessing. Use these',
-    'sections: "Overview" (what is built and the main constraints), "Components" (each with its single',
-    'responsibility), "Key decisions" (each with the alternative considered and why it lost), "Data flow",',
-    '"Interfaces" (function signatures, types or endpoints with inputs, outputs and errors), and "Edge cases".',
-    'Pick the language and libraries the task or context implies; otherwise choose and say why.',
-    'Do not write the implementation.',
-  ].join(' '),
-  coder: [
-    'You are the Coder.',
-    SHARED_RULES,
-    'Implement the design completely: runnable code, no placeholders, no "TODO: implement", no elided parts.',
-    'Handle the edge cases and errors the design lists, validate inputs at boundaries, and keep functions',
-    'small with names that say what they do. Put each file in its own fenced code block, preceded by a line',
-    'with its path. Add comments only where the reason for the code is not obvious.',
-    'Answer with the code and at most a few lines of notes.',
-  ].join(' '),
-  reviewer: [
-    'You are the Reviewer.',
-    SHARED_RULES,
-    'Review the code against the task and the design: correctness first, then missing requirements,',
-    'error handling, security, performance and readability. A critical issue is one that makes the code',
-    'wrong, unsafe, incomplete or not runnable; style preferences are suggestions, not issues.',
-    'Answer with one JSON object and nothing else — no prose, no code fence:',
-    '{"issues_found": boolean, "critical_issues": string[], "suggestions": string[], "code_quality_score": number}.',
-    'Set "issues_found" to true exactly when "critical_issues" is not empty. Each entry names the place',
-    '(file, function or line) and says what is wrong and how to fix it. "code_quality_score" is 0 to 10.',
-  ].join(' '),
-  refiner: [
-    'You are the Refiner.',
-    SHARED_RULES,
-    'Revise the code so that every critical issue in the review is fixed; apply a suggestion when it clearly',
-    'improves the code. Keep what already works, and keep the design unless an issue requires a change.',
-    'Answer with the full revised code — every file, complete, each in its own fenced code block preceded by',
-    'a line with its path — followed by a short list of what changed and why. Never answer with a diff or',
-    'with only the changed parts: your answer replaces the previous code.',
-  ].join(' '),
-  documenter: [
-    'You are the Documenter.',
-    SHARED_RULES,
-    'Write the documentation for the final code in Markdown, for a developer who will use and maintain it:',
-    'a one-paragraph summary, installation or setup, usage with a short example, the public interface',
-    '(functions, options, endpoints) with parameters, return values and errors, configuration, and known',
-    'limitations. Describe only what the code actually does. Do not repeat the code itself.',
-  ].join(' '),
-};
+/** One candidate of a consensus stage, as the Judge is shown it. */
+export interface JudgedCandidate {
+  candidate: number;
+  model: string;
+  output: string;
+}
 
-/** Builds the prompt for `role` from the inputs; only the material that role needs is included. */
+/**
+ * Builds the prompt for `role` from the inputs: the task, the context, then the material the registry
+ * lists for the role, then the role's request. Only the material that role needs is included.
+ */
 export function buildPrompt(role: StageRole, inputs: PromptInputs): StagePrompt {
+  const definition = stageDefinition(role);
   const sections = [section('Task', inputs.task)];
   const context = renderContext(inputs.context);
   if (context) sections.push(section('Context from the user', context));
-  switch (role) {
-    case 'architect':
-      sections.push('Write the design for this task.');
-      break;
-    case 'coder':
-      sections.push(section('Design', inputs.design ?? '(no design was produced)'));
-      sections.push('Implement this design in full.');
-      break;
-    case 'reviewer':
-      sections.push(section('Design', inputs.design ?? '(no design was produced)'));
-      sections.push(section(inputs.iteration > 1 ? `Code (revision ${inputs.iteration - 1})` : 'Code', inputs.code ?? ''));
-      if (inputs.review && inputs.iteration > 1) {
-        sections.push(section('Previous review (check whether these were fixed)', renderReview(inputs.review)));
-      }
-      sections.push('Review this code. Answer with the JSON object only.');
-      break;
-    case 'refiner':
-      sections.push(section('Design', inputs.design ?? '(no design was produced)'));
-      sections.push(section('Current code', inputs.code ?? ''));
-      sections.push(section('Review to address', inputs.review ? renderReview(inputs.review) : '(no review)'));
-      sections.push('Answer with the full revised code.');
-      break;
-    case 'documenter':
-      sections.push(section('Design', inputs.design ?? '(no design was produced)'));
-      sections.push(section('Final code', inputs.code ?? ''));
-      if (inputs.review && inputs.review.critical_issues.length > 0) {
-        sections.push(section('Open issues from the last review (mention under limitations)', renderReview(inputs.review)));
-      }
-      sections.push('Write the documentation for this code.');
-      break;
+  const judged = inputs.judged === undefined ? undefined : stageDefinition(inputs.judged);
+  // A Judge sees what its candidates saw (the design, for code) so it can tell which answer fits it.
+  const material = judged ? [...judged.material.filter((m) => m === 'design'), 'candidates' as const] : definition.material;
+  for (const item of material) {
+    const text = materialSection(role, item, inputs, judged);
+    if (text) sections.push(text);
   }
-  return { system: SYSTEM_PROMPTS[role], messages: [{ role: 'user', content: sections.join('\n\n') }] };
+  sections.push(definition.ask);
+  return { system: definition.system, messages: [{ role: 'user', content: sections.join('\n\n') }] };
+}
+
+function materialSection(
+  role: StageRole,
+  item: PromptMaterial,
+  inputs: PromptInputs,
+  judged: StageDefinition | undefined,
+): string | null {
+  switch (item) {
+    case 'design':
+      return section('Design', inputs.design ?? '(no design was produced)');
+    case 'code': {
+      const title =
+        role === 'reviewer'
+          ? inputs.iteration > 1
+            ? `Code (revision ${inputs.iteration - 1})`
+            : 'Code'
+          : role === 'refiner'
+            ? 'Current code'
+            : 'Final code';
+      return section(title, inputs.code ?? '');
+    }
+    case 'review':
+      if (role === 'reviewer') {
+        if (!inputs.review || inputs.iteration <= 1) return null;
+        return section('Previous review (check whether these were fixed)', renderReview(inputs.review));
+      }
+      if (role === 'refiner') return section('Review to address', inputs.review ? renderReview(inputs.review) : '(no review)');
+      if (!inputs.review || inputs.review.critical_issues.length === 0) return null;
+      return section('Open issues from the last review (mention under limitations)', renderReview(inputs.review));
+    case 'candidates': {
+      const asked = judged ? `${judged.agent}: ${judged.describe(inputs.iteration)}. Their instructions were:\n\n${judged.system}` : '';
+      const parts = [section('What each candidate was asked', asked)];
+      for (const c of inputs.candidates ?? []) parts.push(section(`Candidate ${c.candidate} (${c.model})`, c.output || '(empty answer)'));
+      return parts.join('\n\n');
+    }
+  }
 }
 
 function section(title: string, body: string): string {

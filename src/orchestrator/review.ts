@@ -1,3 +1,5 @@
+import { findJsonObject, isRecord } from './tolerant-json.js';
+
 /** The Reviewer's verdict, normalised from whatever the model wrote. */
 export interface Review {
   issues_found: boolean;
@@ -18,10 +20,8 @@ export interface Review {
  * "issues found": skipping a refine round on a garbled review would ship code nobody checked.
  */
 export function parseReview(raw: string): Review {
-  for (const candidate of jsonCandidates(raw)) {
-    const value = tryParse(candidate);
-    if (isRecord(value) && looksLikeReview(value)) return normalise(value, raw);
-  }
+  const value = findJsonObject(raw, looksLikeReview);
+  if (value) return normalise(value, raw);
   return { issues_found: true, critical_issues: [], suggestions: [], code_quality_score: null, parsed: false, raw };
 }
 
@@ -31,50 +31,6 @@ export function parseReview(raw: string): Review {
  */
 export function needsRefine(review: Review): boolean {
   return !review.parsed || review.critical_issues.length > 0;
-}
-
-function* jsonCandidates(text: string): Generator<string> {
-  const fence = /```[a-zA-Z]*[ \t]*\r?\n([\s\S]*?)```/g;
-  for (const match of text.matchAll(fence)) if (match[1] !== undefined) yield match[1];
-  yield text.trim();
-  // Every balanced {...} region, outermost first, for objects embedded in prose.
-  for (let start = text.indexOf('{'); start >= 0; start = text.indexOf('{', start + 1)) {
-    const end = matchingBrace(text, start);
-    if (end > start) yield text.slice(start, end + 1);
-  }
-}
-
-/** Index of the `}` closing the `{` at `start`, skipping braces inside JSON strings; -1 if unbalanced. */
-function matchingBrace(text: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') inString = true;
-    else if (ch === '{') depth++;
-    else if (ch === '}' && --depth === 0) return i;
-  }
-  return -1;
-}
-
-function tryParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Trailing commas are the most common slip in hand-written JSON; forgive them once.
-    try {
-      return JSON.parse(text.replace(/,\s*([}\]])/g, '$1'));
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function looksLikeReview(value: Record<string, unknown>): boolean {

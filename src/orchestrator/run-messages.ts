@@ -4,6 +4,7 @@ import type { LlmProvider, RetryNotice } from '../providers/types.js';
 import { DEFAULT_LATENCY_SECONDS, DEFAULT_TOKENS_PER_SECOND, type SpeedAssumption } from './estimates.js';
 import { MAX_REFINE_ROUNDS, type PlanChange } from './plan.js';
 import { needsRefine, type Review } from './review.js';
+import { stageDefinition } from './stage-registry.js';
 
 /** The label the simulated provider carries wherever it is used. */
 export const SIMULATED_NOTICE = 'simulated — no model was called';
@@ -61,6 +62,19 @@ export function expectedSpeed(provider: LlmProvider, options: Record<string, unk
     // The provider already accepted these options when it was created; keep the default if they differ.
   }
   return { tokensPerSecond: tps > 0 ? tps : Number.POSITIVE_INFINITY, latencySeconds: 0 };
+}
+
+/** The system_message after a stage answered from the stage cache: what the replay saved. */
+export function cacheNote(
+  spec: { stage: StageRole; candidate?: number },
+  result: { savedCost: number | null; savedMs: number },
+): Omit<SystemMessageData, keyof EventEnvelope> {
+  const who = `${stageDefinition(spec.stage).agent}${spec.candidate === undefined ? '' : ` candidate ${spec.candidate}`}`;
+  const cost = result.savedCost === null ? 'an unknown cost' : `$${result.savedCost.toFixed(4)}`;
+  return {
+    message: `${who}: answered from the stage cache (no model was called); saved ${cost} and ${(result.savedMs / 1000).toFixed(1)} s.`,
+    level: 'info',
+  };
 }
 
 type Note = Omit<SystemMessageData, keyof EventEnvelope>;

@@ -1,9 +1,11 @@
-import type { RunMetrics, StageRole, Usage } from '../protocol/events.js';
+import type { CacheTally, RunMetrics, StageRole, Usage } from '../protocol/events.js';
 import { addCosts } from './prices.js';
+import { stageDefinition } from './stage-registry.js';
 
 /**
- * Running totals of a run: usage, cost, model time and the latest output of each role. Kept apart from
- * the pipeline so the numbers in progress events and in `task_completed` come from one place.
+ * Running totals of a run: usage, cost, model time, the stage cache's hits, and the output of each role
+ * (for a consensus stage: the chosen candidate's). Kept apart from the pipeline so the numbers in progress
+ * events and in `task_completed` come from one place.
  */
 export class RunTally {
   readonly usage: Usage = { input_tokens: 0, output_tokens: 0 };
@@ -14,24 +16,32 @@ export class RunTally {
   /** Sum of stage durations (model time), for the measured speed. */
   modelMs = 0;
   readonly outputs: Partial<Record<StageRole, string>> = {};
+  /** The role whose output is the code as it stands (the latest `code` stage that finished). */
+  private codeRole: StageRole | undefined;
   lastScore: number | null = null;
+  readonly cache: CacheTally = { hits: 0, misses: 0, saved_cost: 0 };
   /** Critical issues the latest review listed. */
   openCriticalIssues = 0;
 
-  /** Adds a finished chunk. */
-  add(stage: StageRole, output: string, usage: Usage, cost: number | null, durationMs: number): void {
+  /** Adds a finished chunk's usage, cost and model time; every candidate and every Judge counts. */
+  add(usage: Usage, cost: number | null, durationMs: number): void {
     this.usage.input_tokens += usage.input_tokens;
     this.usage.output_tokens += usage.output_tokens;
     this.cost = addCosts(this.cost, cost);
     this.chunksCompleted++;
-    if (stage === 'refiner') this.refineRounds++;
     this.modelMs += durationMs;
+  }
+
+  /** Records a stage's output (a consensus stage's chosen candidate), as the next stages will see it. */
+  setOutput(stage: StageRole, output: string): void {
     this.outputs[stage] = output;
+    if (stage === 'refiner') this.refineRounds++;
+    if (stageDefinition(stage).use === 'code') this.codeRole = stage;
   }
 
   /** The code as it stands: the latest refinement, else the coder's. */
   get code(): string | undefined {
-    return this.outputs.refiner ?? this.outputs.coder;
+    return this.codeRole === undefined ? undefined : this.outputs[this.codeRole];
   }
 
   /** Metrics for `task_completed`. */

@@ -2,6 +2,7 @@ import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
 import type { StageOptions, TaskRequest } from '../protocol/task-request.js';
 import type { ProviderName } from '../providers/types.js';
 import type { ServerSettings } from './settings.js';
+import { roleTable } from './stage-registry.js';
 
 /** The settings one stage runs with, after defaults, config and the request are merged. */
 export interface StageSettings {
@@ -10,17 +11,11 @@ export interface StageSettings {
   max_tokens: number;
 }
 
-/**
- * Defaults per role. A design and docs benefit from some variety; code and reviews from precision, so the
- * reviewer runs coolest.
- */
-export const DEFAULT_STAGE_SETTINGS: Readonly<Record<StageRole, Readonly<Omit<StageSettings, 'model'>>>> = {
-  architect: { temperature: 0.7, max_tokens: 2000 },
-  coder: { temperature: 0.5, max_tokens: 3000 },
-  reviewer: { temperature: 0.3, max_tokens: 1500 },
-  refiner: { temperature: 0.5, max_tokens: 3000 },
-  documenter: { temperature: 0.6, max_tokens: 2500 },
-};
+/** Defaults per role, from the stage registry (which says why each is what it is). */
+export const DEFAULT_STAGE_SETTINGS: Readonly<Record<StageRole, Readonly<Omit<StageSettings, 'model'>>>> = roleTable((d) => ({
+  temperature: d.temperature,
+  max_tokens: d.max_tokens,
+}));
 
 /** Inputs to {@link resolveStageSettings}. */
 export interface StageSettingsInput {

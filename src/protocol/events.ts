@@ -3,10 +3,13 @@
  * its clients keep working; fields corch adds come after them in each interface.
  */
 
-/** The pipeline roles, as they appear in `stage`. */
-export type StageRole = 'architect' | 'coder' | 'reviewer' | 'refiner' | 'documenter';
+/**
+ * The pipeline roles, as they appear in `stage`. `judge` runs only after a consensus stage's candidates
+ * (DESIGN §8). What each role does lives in the orchestrator's stage registry; these are the wire names.
+ */
+export type StageRole = 'architect' | 'coder' | 'reviewer' | 'refiner' | 'documenter' | 'judge';
 
-export const STAGE_ROLES: readonly StageRole[] = ['architect', 'coder', 'reviewer', 'refiner', 'documenter'];
+export const STAGE_ROLES: readonly StageRole[] = ['architect', 'coder', 'reviewer', 'refiner', 'documenter', 'judge'];
 
 /** Display names, as they appear in `agent`. */
 export const AGENT_NAMES: Record<StageRole, string> = {
@@ -15,7 +18,25 @@ export const AGENT_NAMES: Record<StageRole, string> = {
   reviewer: 'Reviewer',
   refiner: 'Refiner',
   documenter: 'Documenter',
+  judge: 'Judge',
 };
+
+/** Stage-cache counters of a run, on `task_progress.cache`. */
+export interface CacheTally {
+  hits: number;
+  misses: number;
+  /** USD the hits would have cost; null when a hit's price was unknown. */
+  saved_cost: number | null;
+}
+
+/**
+ * Which candidate of a consensus stage an event belongs to: `candidate` is 1-based, `candidates` how many
+ * run side by side. Absent on ordinary stages. A Judge's events carry `candidates` only.
+ */
+export interface CandidateFields {
+  candidate?: number;
+  candidates?: number;
+}
 
 export type StreamStatus = 'initializing' | 'running' | 'completed' | 'error' | 'cancelled';
 
@@ -33,6 +54,9 @@ export interface PlannedStage {
   model: string;
   /** Review/refine round (1-based) for reviewer and refiner chunks; 0 for the others. */
   iteration: number;
+  /** For a candidate of a consensus stage: its number (1-based) and how many there are. */
+  candidate?: number;
+  candidates?: number;
 }
 
 /** Fields every stored payload carries. `seq` equals the SSE `id:`. */
@@ -70,9 +94,11 @@ export interface TaskProgressData extends EventEnvelope {
   usage: Usage;
   /** Why this progress was sent: the initial plan, a finished chunk, or a refine round added. */
   reason?: 'plan' | 'chunk_completed' | 'round_added' | 'round_dropped';
+  /** The stage cache's hits and misses in this run, and what the hits saved (absent with the cache off). */
+  cache?: CacheTally;
 }
 
-export interface ChunkStartedData extends EventEnvelope {
+export interface ChunkStartedData extends EventEnvelope, CandidateFields {
   chunk_number: number;
   agent: string;
   stage: StageRole;
@@ -80,9 +106,11 @@ export interface ChunkStartedData extends EventEnvelope {
   total_chunks: number;
   iteration: number;
   model: string;
+  /** True when the answer is replayed from the stage cache: no model is called. */
+  cache_hit?: boolean;
 }
 
-export interface TokenStreamData extends EventEnvelope {
+export interface TokenStreamData extends EventEnvelope, CandidateFields {
   /** Text delta; the concatenation of a chunk's deltas equals its `chunk_completed.output`. */
   tokens: string;
   agent: string;
@@ -90,7 +118,7 @@ export interface TokenStreamData extends EventEnvelope {
   stage: StageRole;
 }
 
-export interface ChunkCompletedData extends EventEnvelope {
+export interface ChunkCompletedData extends EventEnvelope, CandidateFields {
   chunk_number: number;
   agent: string;
   output: string;
@@ -99,6 +127,16 @@ export interface ChunkCompletedData extends EventEnvelope {
   cost: number | null;
   duration_ms: number;
   iteration: number;
+  /** True when the answer was replayed from the stage cache: `usage` and `cost` are then 0. */
+  cache_hit?: boolean;
+  /** A cache hit's original cost (USD, null when its price is unknown) and model time. */
+  saved_cost?: number | null;
+  saved_ms?: number;
+  /** The Judge's pick (1-based candidate number) and its reason. */
+  choice?: number;
+  reason?: string;
+  /** A candidate that failed while another carried the stage: what went wrong. Its output is what it wrote. */
+  error?: { code: string; message: string };
 }
 
 export interface RunMetrics {

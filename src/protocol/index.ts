@@ -6,3 +6,4 @@ export * from './sse.js';
 export * from './stream-state.js';
 export * from './task-request.js';
 export * from './validate-task-request.js';
+export * from './ws.js';

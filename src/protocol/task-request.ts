@@ -5,6 +5,11 @@ export interface StageOptions {
   model?: string;
   temperature?: number;
   max_tokens?: number;
+  /**
+   * Runs the stage as a consensus stage (DESIGN §8): a number of candidates on the stage's model, or one
+   * candidate per model named (`provider:model` picks the provider). A Judge picks one of them.
+   */
+  candidates?: number | string[];
 }
 
 export interface TaskBudget {
@@ -37,6 +42,8 @@ export interface TaskRequest {
   budget?: TaskBudget;
   /** Absent means `continue`. */
   on_disconnect?: OnDisconnect;
+  /** `false` runs without the stage cache (no lookups, no writes). */
+  cache?: boolean;
 }
 
 /**
@@ -53,10 +60,18 @@ export const TASK_REQUEST_KEYS = [
   'budget',
   'stream',
   'on_disconnect',
+  'cache',
 ] as const;
 
 /** Keys of one `stages.<role>` object. */
-export const STAGE_OPTION_KEYS = ['model', 'temperature', 'max_tokens'] as const;
+export const STAGE_OPTION_KEYS = ['model', 'temperature', 'max_tokens', 'candidates'] as const;
+/**
+ * The roles `stages.<role>.candidates` may run as consensus stages. Not the Reviewer (a review steers the
+ * refine loop; several reviews would need merging, not a pick) nor the Judge itself.
+ */
+export const CONSENSUS_ROLES: readonly StageRole[] = ['architect', 'coder', 'refiner', 'documenter'];
+/** Most candidates one consensus stage runs: each is a full model call, all in flight at once. */
+export const MAX_CANDIDATES = 8;
 /** Keys of `budget`. */
 export const BUDGET_KEYS = ['max_seconds', 'max_cost', 'stage_seconds'] as const;
 

@@ -4,6 +4,8 @@ import { describeJson, isPlainObject, nestsDeeperThan } from './json-shape.js';
 import { PROVIDER_NAMES } from './provider-names.js';
 import {
   BUDGET_KEYS,
+  CONSENSUS_ROLES,
+  MAX_CANDIDATES,
   MAX_CONTEXT_BYTES,
   MAX_CONTEXT_DEPTH,
   MAX_OUTPUT_TOKENS,
@@ -52,6 +54,11 @@ export function validateTaskRequest(body: unknown): TaskRequest {
   }
   const onDisconnect = optional(body.on_disconnect);
   if (onDisconnect !== undefined) request.on_disconnect = validateOnDisconnect(onDisconnect);
+  const cache = optional(body.cache);
+  if (cache !== undefined) {
+    if (typeof cache !== 'boolean') fail('cache', '`cache` must be true or false (false runs without the stage cache)', cache);
+    request.cache = cache;
+  }
   return request;
 }
 
@@ -105,7 +112,31 @@ function validateStageOptions(field: string, raw: unknown): StageOptions {
     }
     options.max_tokens = maxTokens;
   }
+  const candidates = optional(raw.candidates);
+  if (candidates !== undefined) options.candidates = validateCandidates(`${field}.candidates`, candidates);
   return options;
+}
+
+/**
+ * `stages.<role>.candidates`: a whole number from 1 to {@link MAX_CANDIDATES}, or a list of as many non-empty
+ * model names, on a role that can run as a consensus stage.
+ */
+function validateCandidates(field: string, value: unknown): number | string[] {
+  const role = field.split('.')[1] ?? '';
+  if (!(CONSENSUS_ROLES as readonly string[]).includes(role)) {
+    fail(field, `\`${field}\` is not available: only ${CONSENSUS_ROLES.join(', ')} can run as consensus stages`);
+  }
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 1 || value > MAX_CANDIDATES) {
+      fail(field, `\`${field}\` must be a whole number from 1 to ${MAX_CANDIDATES} or a list of models`, value);
+    }
+    return value;
+  }
+  if (!Array.isArray(value)) fail(field, `\`${field}\` must be a number of candidates or a list of models`, value);
+  if (value.length < 1 || value.length > MAX_CANDIDATES) {
+    fail(field, `\`${field}\` must list 1 to ${MAX_CANDIDATES} models, got ${value.length}`);
+  }
+  return value.map((model, i) => nonEmptyString(`${field}[${i}]`, model));
 }
 
 function validateBudget(value: unknown): TaskBudget {

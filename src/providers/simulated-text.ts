@@ -135,18 +135,25 @@ export function simulatedStageText(
   s: SimulatedSubject,
   iteration: number,
   reviewRounds: number,
+  candidate?: number,
 ): string {
+  // Candidates of a consensus stage get the same template with a line saying which variant they are, so
+  // their outputs differ (as real samples would) while staying deterministic.
+  const variant = candidate !== undefined && candidate > 1 ? `\n> Candidate ${candidate}: variant ${candidate} of the simulated answer.\n` : '';
   switch (stage) {
     case 'architect':
-      return architect(s);
+      return architect(s) + variant;
     case 'coder':
-      return coder(s, 0);
+      return coder(s, 0) + variant;
     case 'refiner':
-      return coder(s, Math.max(1, iteration));
+      return coder(s, Math.max(1, iteration)) + variant;
     case 'reviewer':
       return reviewer(s, Math.max(1, iteration), reviewRounds);
     case 'documenter':
-      return documenter(s);
+      return documenter(s) + variant;
+    case 'judge':
+      // The simulated Judge always picks the first candidate: it cannot compare anything.
+      return JSON.stringify({ choice: 1, reason: `${SIMULATED_LABEL}: the simulated Judge always picks candidate 1.` });
     default:
       return `> _${SIMULATED_LABEL}._ A placeholder answer for "${s.task}".\n`;
   }

@@ -36,6 +36,8 @@ export function createSimulatedProvider(options?: Record<string, unknown>, deps:
     defaultModel: 'simulated',
     simulated: true,
     baseUrl: null,
+    // Pacing and failure options change how the text arrives, not what it says.
+    answerOptions: { review_rounds: opts.review_rounds },
     stream: (request, { signal }) => streamSimulated(request, signal, opts, sleep, now),
   };
 }
@@ -58,7 +60,7 @@ async function* streamSimulated(
   now: () => number,
 ): AsyncGenerator<LlmPart> {
   throwIfAborted(signal);
-  const text = simulatedStageText(request.stage, deriveSubject(taskText(request)), request.iteration ?? 1, opts.review_rounds);
+  const text = simulatedStageText(request.stage, deriveSubject(taskText(request)), request.iteration ?? 1, opts.review_rounds, request.candidate);
   const all = splitIntoTokens(text);
   // Like a real model, stop at max_tokens and say so.
   const truncated = request.max_tokens > 0 && all.length > request.max_tokens;

@@ -23,7 +23,15 @@ export interface LlmRequest {
   iteration?: number;
   /** The user's task, verbatim (the simulated provider derives its text from it). */
   task?: string;
+  /** A consensus candidate's number (1-based), so the simulated provider can vary its answer. */
+  candidate?: number;
 }
+
+/**
+ * The fields of an {@link LlmRequest} that decide the answer, and so make up a stage-cache key. The hints
+ * (`stage`, `iteration`, `task`, `candidate`) are left out: a real model never sees them.
+ */
+export const ANSWER_FIELDS = ['model', 'system', 'messages', 'temperature', 'max_tokens'] as const;
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error' | 'other';
 
@@ -63,5 +71,10 @@ export interface LlmProvider {
   readonly simulated: boolean;
   /** Where requests go, for messages (never includes a key). */
   readonly baseUrl: string | null;
+  /**
+   * Provider options that change the answer (not retries or timeouts), for the stage-cache key; absent
+   * when none do.
+   */
+  readonly answerOptions?: Readonly<Record<string, unknown>>;
   stream(request: LlmRequest, options: StreamCallOptions): AsyncIterable<LlmPart>;
 }

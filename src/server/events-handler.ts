@@ -70,7 +70,7 @@ export async function handleEvents(
  * The client's cursor: the `Last-Event-ID` header (what an EventSource sends when it reconnects) wins over
  * the `?last_event_id=` query (what a user writes to resume by hand), since it is the more recent.
  */
-function lastEventId(req: IncomingMessage, url: URL): number {
+export function lastEventId(req: IncomingMessage, url: URL): number {
   const header = req.headers['last-event-id'];
   const fromHeader = typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
   const fromQuery = url.searchParams.get('last_event_id') ?? undefined;
@@ -86,7 +86,7 @@ function lastEventId(req: IncomingMessage, url: URL): number {
 }
 
 /** `?batch_ms=`: an integer 0–{@link MAX_BATCH_MS}, given at most once; 0 (the default) writes at once. */
-function batchWindow(url: URL): number {
+export function batchWindow(url: URL): number {
   const values = url.searchParams.getAll('batch_ms');
   if (values.length === 0) return 0;
   const raw = values[0] ?? '';

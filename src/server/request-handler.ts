@@ -6,7 +6,7 @@ import { handleEvents } from './events-handler.js';
 import { sendError } from './respond.js';
 import { matchRoute } from './routes.js';
 import type { ServerContext } from './server-context.js';
-import { handleCancel, handleCreate, handleHealth, handleList, handleProviders, handleStatus } from './stream-handlers.js';
+import { eventsPath, handleCancel, handleCreate, handleHealth, handleList, handleProviders, handleStatus } from './stream-handlers.js';
 import { handleWebPage } from './web-page.js';
 
 /** The node:http request listener: CORS, auth, routing, and one JSON error shape for every failure. */
@@ -67,6 +67,12 @@ async function dispatch(
       return handleCreate(ctx, req, res, headers);
     case 'events':
       return handleEvents(ctx, streamId, req, url, res, headers);
+    case 'ws':
+      throw new CorchError(
+        'E_INVALID_REQUEST',
+        `${url.pathname} is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket), or read ${eventsPath(streamId)} over SSE`,
+        { status: 426 },
+      );
     case 'status':
       return handleStatus(ctx, streamId, res, headers);
     case 'cancel':

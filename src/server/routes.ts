@@ -1,5 +1,5 @@
-/** The endpoints of DESIGN.md §1. */
-export type RouteName = 'create' | 'events' | 'status' | 'cancel' | 'list' | 'providers' | 'healthz' | 'page';
+/** The endpoints of DESIGN.md §1, §6 and §7. */
+export type RouteName = 'create' | 'events' | 'ws' | 'status' | 'cancel' | 'list' | 'providers' | 'healthz' | 'page';
 
 export type RouteMatch =
   | { kind: 'found'; route: RouteName; streamId: string | undefined; allow: readonly string[] }
@@ -19,6 +19,8 @@ const ID = '([A-Za-z0-9_-]{1,128})';
 const ROUTES: readonly RouteDef[] = [
   { pattern: /^\/api\/stream\/task$/, methods: { POST: 'create' } },
   { pattern: new RegExp(`^/api/stream/events/${ID}$`), methods: { GET: 'events' } },
+  // DESIGN.md §7: a WebSocket upgrade (answered by the server's 'upgrade' handler; a plain GET gets 426).
+  { pattern: new RegExp(`^/api/stream/ws/${ID}$`), methods: { GET: 'ws' } },
   { pattern: new RegExp(`^/api/stream/status/${ID}$`), methods: { GET: 'status', HEAD: 'status' } },
   { pattern: new RegExp(`^/api/stream/${ID}/cancel$`), methods: { POST: 'cancel' } },
   { pattern: new RegExp(`^/api/stream/${ID}$`), methods: { DELETE: 'cancel' } },

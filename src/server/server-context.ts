@@ -2,7 +2,7 @@ import type { ProviderOffer } from '../providers/provider-offer.js';
 import type { Clock } from '../streams/clock.js';
 import type { StreamManager } from '../streams/stream-manager.js';
 import type { HeartbeatWheel } from './heartbeat-wheel.js';
-import type { SseConnection, SseShared } from './sse-connection.js';
+import type { FollowerShared, StreamFollower } from './stream-follower.js';
 import type { WebAssets } from './web-page.js';
 
 /** What the route handlers share: built once per server by `startServer`. */
@@ -18,8 +18,8 @@ export interface ServerContext {
   readonly providers: ProviderOffer | undefined;
   readonly maxConnections: number;
   readonly startedAt: number;
-  /** Open SSE responses. */
-  readonly connections: Set<SseConnection>;
+  /** Open event streams, SSE and WebSocket: one cap for both. */
+  readonly connections: Set<StreamFollower>;
   readonly wheel: HeartbeatWheel;
   /** Called with the error before a 500 answer (its message is not sent to the client). */
   readonly onError: (error: unknown) => void;
@@ -28,5 +28,5 @@ export interface ServerContext {
    * connection holds one reference rather than three (and no closure of its own). `release` unregisters a
    * closed connection (shutdown waits for the last one).
    */
-  readonly sse: SseShared;
+  readonly sse: FollowerShared;
 }

@@ -8,8 +8,9 @@ import type { StreamStore } from '../streams/stream-store.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { createRequestHandler } from './request-handler.js';
 import type { ServerContext } from './server-context.js';
-import type { SseConnection } from './sse-connection.js';
+import type { StreamFollower } from './stream-follower.js';
 import type { WebAssets } from './web-page.js';
+import { createUpgradeHandler } from './ws-upgrade.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -94,7 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
     ...(options.disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds: options.disconnectGraceSeconds } : {}),
   });
-  const connections = new Set<SseConnection>();
+  const connections = new Set<StreamFollower>();
   let notifyIdle: (() => void) | undefined;
   const ctx: ServerContext = {
     manager,
@@ -132,6 +133,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     createRequestHandler(ctx),
   );
+  const upgrades = createUpgradeHandler(ctx);
+  server.on('upgrade', upgrades.onUpgrade);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.maxConnections = ctx.maxConnections + EXTRA_SOCKETS;
 
@@ -163,6 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     for (const connection of [...connections]) connection.destroy();
     ctx.wheel.stop();
+    upgrades.close();
     server.closeAllConnections();
     await closed;
     if (!options.store) await manager.store.close();

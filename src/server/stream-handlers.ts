@@ -5,6 +5,8 @@ import { validateTaskRequest } from '../protocol/validate-task-request.js';
 import { readJsonBody } from './read-json-body.js';
 import { sendJson } from './respond.js';
 import type { ServerContext } from './server-context.js';
+import type { StreamFollower } from './stream-follower.js';
+import { WsConnection } from './ws-connection.js';
 
 /** Streams listed by `GET /api/streams` when no `?limit=` is given, and the most it may ask for. */
 const DEFAULT_LIST_LIMIT = 100;
@@ -98,7 +100,7 @@ export function handleHealth(ctx: ServerContext, res: ServerResponse, headers: R
       status: 'ok',
       uptime_seconds: Math.round((ctx.clock.now() - ctx.startedAt) / 1000),
       streams: { live, total, max: ctx.manager.maxStreams },
-      connections: { sse: ctx.connections.size, max: ctx.maxConnections },
+      connections: { ...countByTransport(ctx.connections), max: ctx.maxConnections },
     },
     headers,
   );
@@ -106,4 +108,15 @@ export function handleHealth(ctx: ServerContext, res: ServerResponse, headers: R
 
 export function notFound(streamId: string): CorchError {
   return new CorchError('E_NOT_FOUND', `no stream "${streamId}" (it may have expired)`, { status: 404 });
+}
+
+/** Open event streams by transport (one cap covers both). */
+function countByTransport(connections: Iterable<StreamFollower>): { sse: number; ws: number } {
+  let ws = 0;
+  let all = 0;
+  for (const connection of connections) {
+    all += 1;
+    if (connection instanceof WsConnection) ws += 1;
+  }
+  return { sse: all - ws, ws };
 }

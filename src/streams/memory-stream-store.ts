@@ -60,24 +60,28 @@ export class MemoryStreamStore implements StreamStore {
   }
 
   async append(streamId: string, entries: readonly StoredEntry[], patch: Partial<StreamState>): Promise<void> {
-    const stream = this.#find(streamId);
-    if (!stream) throw new Error(`stream ${streamId} does not exist`);
+    const stream = this.#writable(streamId);
     const log = stream.entries;
     for (let i = 0; i < entries.length; i += 1) {
       const expected = log.length + 1 + i;
       const seq = entries[i]?.seq;
       if (seq !== expected) throw new Error(`stream ${streamId}: expected seq ${expected}, got ${seq}`);
     }
+    if (log.length === 0) stream.entries = entries.slice();
+    else for (const entry of entries) log.push(entry);
+    this.#appended(stream, patch, entries.length);
+  }
+
+  /** {@link StreamStore.appendNow}: one entry, stored before it returns. */
+  appendNow(streamId: string, entry: StoredEntry, patch: Partial<StreamState>): void {
+    const stream = this.#writable(streamId);
+    const expected = stream.entries.length + 1;
+    if (entry.seq !== expected) throw new Error(`stream ${streamId}: expected seq ${expected}, got ${entry.seq}`);
     // The first entry gets an array of its own, of exactly one slot: pushing onto an empty array would
     // reserve 17, and most idle streams hold one entry (task_started) for as long as they live.
-    if (log.length === 0 && entries.length === 1) stream.entries = [entries[0] as StoredEntry];
-    else if (log.length === 0) stream.entries = entries.slice();
-    else for (const entry of entries) log.push(entry);
-    this.#patch(stream, patch);
-    if (stream.dirty || entries.length === 0) return;
-    stream.dirty = true;
-    if (this.#dirty.length === 0) setImmediate(this.#wake);
-    this.#dirty.push(stream);
+    if (expected === 1) stream.entries = [entry];
+    else stream.entries.push(entry);
+    this.#appended(stream, patch, 1);
   }
 
   async read(streamId: string, afterSeq: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredEntry[]> {
@@ -146,6 +150,21 @@ export class MemoryStreamStore implements StreamStore {
 
   async close(): Promise<void> {
     for (const id of [...this.#streams.keys()]) this.#remove(id);
+  }
+
+  #writable(streamId: string): MemoryStream {
+    const stream = this.#find(streamId);
+    if (!stream) throw new Error(`stream ${streamId} does not exist`);
+    return stream;
+  }
+
+  /** After entries were added: the state patch, and listeners told on the next wake-up. */
+  #appended(stream: MemoryStream, patch: Partial<StreamState>, count: number): void {
+    this.#patch(stream, patch);
+    if (stream.dirty || count === 0) return;
+    stream.dirty = true;
+    if (this.#dirty.length === 0) setImmediate(this.#wake);
+    this.#dirty.push(stream);
   }
 
   #patch(stream: MemoryStream, patch: Partial<StreamState>): void {

@@ -267,9 +267,10 @@ export class StreamManager {
   }
 
   /**
-   * Numbers the event and queues it on the run's pending append. Events of one event-loop turn go to the
-   * store in one `append` (one promise, one state patch, one listener batch), and every emit of that turn
-   * is answered by the same promise: an event costs its JSON and a few fields, not a chain of promises.
+   * Numbers the event and stores it. A store with `appendNow` (memory) takes it at once. Otherwise it is
+   * queued on the run's pending append: the events of one event-loop turn go to the store in one `append`
+   * (one round trip, one state patch, one listener batch), and every emit of that turn is answered by the
+   * same promise. Either way an event costs its JSON and a few fields, not a chain of promises.
    */
   #write(run: LocalRun, input: EventInput): Promise<void> {
     run.lastSeq += 1;
@@ -286,17 +287,30 @@ export class StreamManager {
     const entry = new LogEntry(seq, event.event, JSON.stringify(data));
     const changes = stateChanges(run, event);
     applyBasis(run, changes);
+    const terminal = isTerminalEvent(event.event);
+    if (this.store.appendNow !== undefined && run.pending === undefined) {
+      // A store in this process's memory: stored now. Only the expiry after the terminal event is async.
+      try {
+        this.store.appendNow(streamId, entry, changes);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (!terminal) return SETTLED;
+      const expired = this.store.expire(streamId, this.ttlSeconds * MS_PER_SECOND);
+      run.tail = expired.catch(ignore);
+      return expired;
+    }
     const pending = run.pending;
     if (pending !== undefined) {
       pending.entries.push(entry);
       Object.assign(pending.patch, changes);
-      if (isTerminalEvent(event.event)) pending.terminal = true;
+      if (terminal) pending.terminal = true;
       return pending.stored;
     }
     const next: PendingAppend = {
       entries: [entry],
       patch: changes,
-      terminal: isTerminalEvent(event.event),
+      terminal,
       stored: SETTLED,
     };
     run.pending = next;

@@ -83,6 +83,13 @@ export interface StreamStore {
    */
   append(streamId: string, entries: readonly StoredEntry[], patch: Partial<StreamState>): Promise<void>;
   /**
+   * Optional, for a store in this process's memory: {@link StreamStore.append} of one entry, done before it
+   * returns (throwing what `append` would reject with). When a store has it, the StreamManager stores each
+   * event as it is emitted and answers the emit with an already-settled promise, so a run that awaits
+   * every emit pays no promise chain per event. A remote store leaves it out.
+   */
+  appendNow?(streamId: string, entry: StoredEntry, patch: Partial<StreamState>): void;
+  /**
    * Entries with seq > `afterSeq`, in order: at most `limit` of them, and, when `maxBytes` is given, no
    * more than fit in it by {@link StoredEntry.size} (but always at least one, however large). Empty when
    * there are none or no such stream.

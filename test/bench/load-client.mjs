@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The load client: many SSE subscribers over raw http.request (one socket each: keepAlive off, no socket
+// The load client: many SSE subscribers over raw http.request (or WebSocket subscribers with the `ws` client) (one socket each: keepAlive off, no socket
 // cap), started by the harness as a child process and driven over IPC. For every subscriber it counts
 // events, checks that `id:` (= seq) is contiguous, and in latency mode reads the append time carried inside
 // each event to compute append→receipt latency.
 import http from 'node:http';
+import { WebSocket } from 'ws';
 import { notify, serveIpc } from './lib/ipc.mjs';
 import { Samples, percentileSorted } from './lib/stats.mjs';
 import { LATENCY_MARK, monoMs } from './lib/workloads.mjs';
@@ -87,6 +88,52 @@ function markEnded(sub, error) {
     for (const resolve of doneWaiters) resolve();
     doneWaiters = [];
   }
+}
+
+const ID_PREFIX = '{"id":';
+const EVENT_FIELD = '"event":"';
+
+/** One WebSocket message (`{"id":…,"event":"…","data":…}`), read the way onFrame reads an SSE frame. */
+function onMessage(sub, text, at) {
+  const eventAt = text.indexOf(EVENT_FIELD) + EVENT_FIELD.length;
+  const event = text.slice(eventAt, text.indexOf('"', eventAt));
+  if (event === 'heartbeat') {
+    sub.heartbeats++;
+    return;
+  }
+  if (!text.startsWith(ID_PREFIX)) return;
+  const id = Number(text.slice(ID_PREFIX.length, text.indexOf(',', ID_PREFIX.length)));
+  if (sub.seqLast === 0) sub.seqFirst = id;
+  else if (id !== sub.seqLast + 1) sub.gaps++;
+  sub.seqLast = id;
+  sub.events++;
+  sub.lastAt = at;
+  if (mode === 'latency' && event === 'token_stream') {
+    for (const m of text.matchAll(LATENCY_MARK)) latencies.push(at - Number(m[1]));
+  }
+  if (sub.recorded || event === 'task_completed' || event === 'task_error') {
+    const { data } = JSON.parse(text);
+    if (sub.recorded) sub.recorded.push({ event, data });
+    if (event === 'task_completed' || event === 'task_error') {
+      sub.terminal = event;
+      sub.terminalData = data;
+    }
+  }
+}
+
+/** Opens one WebSocket subscription (`/api/stream/ws/{id}`); resolves once it is open. */
+function openWs(base, id, sub) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/stream/ws/${encodeURIComponent(id)}`, ['corch'], { perMessageDeflate: false });
+    ws.on('open', () => resolve(true));
+    ws.on('message', (data) => onMessage(sub, data.toString('utf8'), monoMs()));
+    ws.on('close', (code) => markEnded(sub, sub.terminal ? undefined : `closed (${code}) before the terminal event`));
+    ws.on('error', (e) => {
+      markEnded(sub, e.message);
+      resolve(false);
+    });
+    sub.req = { destroy: () => ws.terminate() };
+  });
 }
 
 /** Opens one subscription; resolves once the response headers and the first bytes (retry:) have arrived. */
@@ -187,14 +234,18 @@ serveIpc({
     return { ids, ms: monoMs() - t0 };
   },
   /** Opens one subscriber per entry of `ids` (repeat an id to fan out); answers once all are connected. */
-  async subscribe({ base, ids, concurrency = 256, mode: m = 'count', record = false }) {
+  async subscribe({ base, ids, concurrency = 256, mode: m = 'count', record = false, transport = 'sse' }) {
     mode = m;
     subs = ids.map((_, i) => newSub(record && i === 0));
     latencies = new Samples(1 << 16);
     const t0 = monoMs();
     let failed = 0;
     await pool(ids.length, concurrency, async (i) => {
-      if (!(await open(base, `/api/stream/events/${encodeURIComponent(ids[i])}`, subs[i]))) failed++;
+      const opened =
+        transport === 'ws'
+          ? await openWs(base, ids[i], subs[i])
+          : await open(base, `/api/stream/events/${encodeURIComponent(ids[i])}`, subs[i]);
+      if (!opened) failed++;
     });
     return { ms: monoMs() - t0, failed, errors: summary().errors };
   },

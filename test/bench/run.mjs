@@ -17,10 +17,11 @@ import { clientScenario } from './scenarios/client-cpu.mjs';
 import { fanoutScenario } from './scenarios/fanout.mjs';
 import { idleScenario } from './scenarios/idle.mjs';
 import { latencyScenario } from './scenarios/latency.mjs';
+import { singleScenario } from './scenarios/single.mjs';
 
 const HELP = `usage: npm run bench -- [--scenario LIST] [--quick] [--runs N] [--sizes LIST] [--profile] [--no-build]
 
-  --scenario LIST   comma-separated: idle, fanout, latency, burst, client; "server" = the first four;
+  --scenario LIST   comma-separated: idle, fanout, latency, burst, single, client; "server" = the first five;
                     default: all
   --quick           small sizes (idle 1k, fan-out 100/1000, latency 1/100, short runs): about 2 minutes
   --runs N          runs per implementation and size, the median is reported (default 3)
@@ -47,8 +48,8 @@ if (flags.help) {
   process.exit(0);
 }
 
-const ALL = ['idle', 'fanout', 'latency', 'burst', 'client'];
-const wanted = flags.scenario === 'all' ? ALL : flags.scenario === 'server' ? ALL.slice(0, 4) : flags.scenario.split(',').map((s) => s.trim());
+const ALL = ['idle', 'fanout', 'latency', 'burst', 'single', 'client'];
+const wanted = flags.scenario === 'all' ? ALL : flags.scenario === 'server' ? ALL.slice(0, 5) : flags.scenario.split(',').map((s) => s.trim());
 for (const s of wanted) if (!ALL.includes(s)) throw new Error(`--scenario: unknown scenario "${s}"; valid: ${ALL.join(', ')}, server, all`);
 const runs = Number(flags.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${flags.runs}`);
@@ -68,6 +69,7 @@ const PLAN = {
   },
   latency: { sizes: sizes ?? (quick ? [1, 100] : [1, 100, 1000]), rate: 100, count: quick ? 150 : 500 },
   burst: { reviewRounds: 3, reps: quick ? 10 : 20, rate: 100, count: quick ? 200 : 500 },
+  single: { count: quick ? 5000 : 20_000, bursts: [1, 8], reps: quick ? 1 : 3 },
   client: { reviewRounds: 3 },
 };
 
@@ -109,7 +111,7 @@ if (flags.profile) {
   mkdirSync(config.profileDir, { recursive: true });
 }
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const RUNNERS = { idle: idleScenario, fanout: fanoutScenario, latency: latencyScenario, burst: burstScenario, client: clientScenario };
+const RUNNERS = { idle: idleScenario, fanout: fanoutScenario, latency: latencyScenario, burst: burstScenario, single: singleScenario, client: clientScenario };
 
 const allRows = [];
 const started = Date.now();

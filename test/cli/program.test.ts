@@ -81,7 +81,7 @@ describe('usage errors: one line, the usage hint, exit 2, no stack', () => {
     [['run', 'x', '[1,2]'], /^corch: the context must be a JSON object, e\.g\. .*; got "\[1,2\]"$/],
     [['run', 'x', '{nope'], /^corch: the context must be a JSON object.*\(not valid JSON\)$/],
     [['run', 'x', '--progress', 'fancy'], /^corch: option '--progress <mode>' argument 'fancy' is invalid\. Allowed choices are auto, tty, plain, json\.$/],
-    [['run', 'x', '--stage-model', 'tester=gpt-4o'], /^corch: --stage-model: unknown stage "tester"; stages are architect, coder, reviewer, refiner, documenter$/],
+    [['run', 'x', '--stage-model', 'tester=gpt-4o'], /^corch: --stage-model: unknown stage "tester"; stages are architect, coder, reviewer, refiner, documenter, judge$/],
     [['run', 'x', '--stage-model', 'coder'], /^corch: --stage-model takes role=model/],
     [['run', 'x', '--provider-option', '=1'], /^corch: --provider-option takes key=value/],
     [['run', 'x', '--timeout', '-3'], /^corch: --timeout must be a positive number, got "-3"$/],

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { approxTokens, RunEstimator } from '../../src/orchestrator/estimates.js';
-import { planChunks } from '../../src/orchestrator/plan.js';
+import { planChunks, planSteps } from '../../src/orchestrator/plan.js';
 import type { StageRole } from '../../src/protocol/events.js';
 
-const PROMPT: Record<StageRole, number> = { architect: 100, coder: 100, reviewer: 100, refiner: 100, documenter: 100 };
-const MAX: Record<StageRole, number> = { architect: 2000, coder: 3000, reviewer: 1500, refiner: 3000, documenter: 2500 };
+const PROMPT: Record<StageRole, number> = { architect: 100, coder: 100, reviewer: 100, refiner: 100, documenter: 100, judge: 100 };
+const MAX: Record<StageRole, number> = { architect: 2000, coder: 3000, reviewer: 1500, refiner: 3000, documenter: 2500, judge: 500 };
 const PRICE = { input: 1, output: 10 };
-const chunks = (price: { input: number; output: number } | null = PRICE) => planChunks().map((c) => ({ ...c, price }));
+const chunks = (price: { input: number; output: number } | null = PRICE) => planChunks(planSteps()).map((c) => ({ ...c, price }));
 
 describe('RunEstimator', () => {
   it('plans from a share of max_tokens at the assumed speed', () => {
@@ -53,5 +53,17 @@ describe('RunEstimator', () => {
   it('approxTokens rounds up at four characters a token', () => {
     expect(approxTokens(0)).toBe(0);
     expect(approxTokens(9)).toBe(3);
+  });
+
+  it('candidates after the first add cost but no time; a Judge reads every candidate', () => {
+    const e = new RunEstimator(PROMPT, MAX, { tokensPerSecond: 50, latencySeconds: 0 });
+    const coder = { stage: 'coder' as const, iteration: 0, price: PRICE };
+    const one = e.estimate([coder]);
+    const three = e.estimate([coder, { ...coder, parallel: true }, { ...coder, parallel: true }]);
+    expect(three.seconds).toBeCloseTo(one.seconds, 9);
+    expect(three.cost).toBeCloseTo(3 * one.cost!, 12);
+    const judge = (candidates: number) => e.estimate([{ stage: 'judge', iteration: 0, price: PRICE, candidates, judged: 'coder' }]).cost!;
+    // Each more candidate adds the coder's expected output (1800 tokens at $1/M) to the Judge's input.
+    expect(judge(3) - judge(2)).toBeCloseTo(1800 / 1e6, 12);
   });
 });

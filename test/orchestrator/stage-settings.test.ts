@@ -12,6 +12,7 @@ describe('resolveStageSettings', () => {
       reviewer: { model: 'gpt-4o-mini', temperature: 0.3, max_tokens: 1500 },
       refiner: { model: 'gpt-4o-mini', temperature: 0.5, max_tokens: 3000 },
       documenter: { model: 'gpt-4o-mini', temperature: 0.6, max_tokens: 2500 },
+      judge: { model: 'gpt-4o-mini', temperature: 0, max_tokens: 500 },
     });
   });
 

@@ -88,7 +88,7 @@ describe('validateTaskRequest', () => {
     [{}, '`task` is required and must be a string, got nothing'],
     [{ task: 42 }, '`task` is required and must be a string, got 42'],
     [{ task: '  ' }, '`task` must not be empty; say what the agents should build, got "  "'],
-    [{ task: 'x', temperature: 1 }, 'unknown option `temperature`; allowed: task, context, provider, model, stages, provider_options, budget, stream, on_disconnect'],
+    [{ task: 'x', temperature: 1 }, 'unknown option `temperature`; allowed: task, context, provider, model, stages, provider_options, budget, stream, on_disconnect, cache'],
     [{ task: 'x', context: [1] }, '`context` must be a JSON object, got an array'],
     [{ task: 'x', context: 'x' }, '`context` must be a JSON object, got "x"'],
     [{ task: 'x', provider: 3 }, '`provider` must be a non-empty string, got 3'],
@@ -96,9 +96,9 @@ describe('validateTaskRequest', () => {
     [{ task: 'x', model: '' }, '`model` must be a non-empty string, got ""'],
     [{ task: 'x', provider_options: 'fast' }, '`provider_options` must be a JSON object, got "fast"'],
     [{ task: 'x', stages: [] }, '`stages` must be a JSON object keyed by role, got an array'],
-    [{ task: 'x', stages: { tester: {} } }, '`stages.tester` is not a stage; stages are architect, coder, reviewer, refiner, documenter'],
-    [{ task: 'x', stages: { coder: 'gpt-4o' } }, '`stages.coder` must be a JSON object with model, temperature, max_tokens, got "gpt-4o"'],
-    [{ task: 'x', stages: { coder: { top_p: 1 } } }, 'unknown option `stages.coder.top_p`; allowed: model, temperature, max_tokens'],
+    [{ task: 'x', stages: { tester: {} } }, '`stages.tester` is not a stage; stages are architect, coder, reviewer, refiner, documenter, judge'],
+    [{ task: 'x', stages: { coder: 'gpt-4o' } }, '`stages.coder` must be a JSON object with model, temperature, max_tokens, candidates, got "gpt-4o"'],
+    [{ task: 'x', stages: { coder: { top_p: 1 } } }, 'unknown option `stages.coder.top_p`; allowed: model, temperature, max_tokens, candidates'],
     [{ task: 'x', stages: { coder: { temperature: 3 } } }, '`stages.coder.temperature` must be a number from 0 to 2, got 3'],
     [{ task: 'x', stages: { coder: { temperature: '0.5' } } }, '`stages.coder.temperature` must be a number from 0 to 2, got "0.5"'],
     [{ task: 'x', stages: { coder: { max_tokens: 1.5 } } }, '`stages.coder.max_tokens` must be a whole number from 1 to 1000000, got 1.5'],
@@ -110,6 +110,11 @@ describe('validateTaskRequest', () => {
     [{ task: 'x', budget: { tokens: 5 } }, 'unknown option `budget.tokens`; allowed: max_seconds, max_cost, stage_seconds'],
     [{ task: 'x', stream: 'yes' }, '`stream` must be true or false (it is accepted and ignored: every run streams), got "yes"'],
     [{ task: 'x', on_disconnect: 'stop' }, '`on_disconnect` must be one of "continue", "cancel", got "stop"'],
+    [{ task: 'x', stages: { reviewer: { candidates: 2 } } }, '`stages.reviewer.candidates` is not available: only architect, coder, refiner, documenter can run as consensus stages'],
+    [{ task: 'x', stages: { coder: { candidates: 9 } } }, '`stages.coder.candidates` must be a whole number from 1 to 8 or a list of models, got 9'],
+    [{ task: 'x', stages: { coder: { candidates: 'three' } } }, '`stages.coder.candidates` must be a number of candidates or a list of models, got "three"'],
+    [{ task: 'x', stages: { coder: { candidates: [] } } }, '`stages.coder.candidates` must list 1 to 8 models, got 0'],
+    [{ task: 'x', cache: 'no' }, '`cache` must be true or false (false runs without the stage cache), got "no"'],
   ])('rejects %j', (request, message) => {
     expect(messageFor(request)).toBe(message);
   });

@@ -111,3 +111,20 @@ export async function runBurstTicker(push, flush, emit, { rate, count, burst, si
   await flush();
   await emit('task_completed', completedData('burst ticker', count * burst));
 }
+
+/**
+ * A producer that never waits for anything but the event loop: `count` token_stream events of a typical
+ * delta's size, `perTurn` per event-loop turn (as a fast model's deltas arrive, several per socket read),
+ * then task_completed. With `awaitEach`, every emit's promise is awaited before the next (a Runner written
+ * as `await ctx.emit(…)`); otherwise the run awaits only the last one.
+ */
+export async function runSaturated(emit, { count, perTurn, awaitEach }) {
+  let last;
+  for (let i = 0; i < count; i++) {
+    if (i % perTurn === 0) await new Promise((resolve) => setImmediate(resolve));
+    last = emit('token_stream', { tokens: ' token', agent: 'Coder', chunk_number: 1, stage: 'coder' });
+    if (awaitEach) await last;
+  }
+  await last;
+  await emit('task_completed', completedData('saturated', count));
+}

@@ -20,7 +20,7 @@ import { recordRun, simulatedTask } from '../lib/recording.mjs';
  * Runs the same task `reps` times back to back on one server (short runs are too quick to time alone).
  * `mode` is 'replay' (the recording, either server) or 'real' (corch's orchestrator).
  */
-async function measureOnce(impl, mode, n, recording, { reviewRounds, reps }) {
+async function measureOnce(impl, mode, n, recording, { reviewRounds, reps, transport = 'sse' }) {
   return withProcesses(async (track) => {
     const args = mode === 'real' ? ['--mode', 'real'] : ['--mode', 'replay', '--recording', recording.file, '--burst', '1'];
     const server = track(await startServer(impl, args));
@@ -34,7 +34,7 @@ async function measureOnce(impl, mode, n, recording, { reviewRounds, reps }) {
     const errors = {};
     for (let rep = 0; rep < reps; rep++) {
       const { ids } = await client.call('create', { base: server.url, count: 1, body: simulatedTask(reviewRounds) });
-      const sub = await client.call('subscribe', { base: server.url, ids: new Array(n).fill(ids[0]), concurrency: 256 });
+      const sub = await client.call('subscribe', { base: server.url, ids: new Array(n).fill(ids[0]), concurrency: 256, transport });
       await server.call('window-start');
       const t0 = monoMs();
       await server.call('go');
@@ -99,12 +99,33 @@ export async function fanoutScenario({ sizes, runs, reviewRounds, repsFor, log }
         log(`  run ${run + 1}/${runs} corch    real: events_per_sub=${+result.events_per_sub.toFixed(1)} tokens_per_s=${Math.round(result.tokens_per_s)} contiguous=${result.contiguous}`);
       }
     }
-    raw[n] = { replay, real };
+    let ws;
+    if (config.impls.includes('corch') && n >= 100) {
+      // corch over its WebSocket route against corch over SSE, alternating, same replay: the transports'
+      // own cost side by side (the "baseline" column of these rows is corch over SSE).
+      log(`fan-out: ${n} subscriber(s), replay over WebSocket vs over SSE (both corch), ${reps} run(s) back to back`);
+      ws = { corch: [], baseline: [] };
+      for (let run = 0; run < runs; run++) {
+        const order = run % 2 === 0 ? ['ws', 'sse'] : ['sse', 'ws'];
+        for (const transport of order) {
+          const result = await measureOnce('corch', 'replay', n, recording, { reviewRounds, reps, transport });
+          ws[transport === 'ws' ? 'corch' : 'baseline'].push(result);
+          log(`  run ${run + 1}/${runs} corch ${transport.padEnd(3)}: events_per_s=${Math.round(result.events_per_s)} contiguous=${result.contiguous}`);
+        }
+      }
+    }
+    raw[n] = { replay, real, ws };
     const goal = n >= 100 ? { ratio: { min: 0.9 }, text: '≥ 0.9×' } : undefined;
     rows.push(row('fanout', n, 'replay: events delivered', '/s', replay, 'events_per_s', goal));
     rows.push(row('fanout', n, 'replay: events per subscriber', '', replay, 'events_per_sub'));
     rows.push(row('fanout', n, 'replay: server CPU per run', 'ms', replay, 'server_cpu_ms'));
     rows.push(checkRow(n, 'replay: every seq of the recording, none lost (runs)', replay));
+    if (ws) {
+      const wsGoal = { ratio: { min: 0.9 }, text: '≥ 0.9× SSE' };
+      rows.push(row('fanout', n, 'replay: events delivered, corch WebSocket | corch SSE', '/s', ws, 'events_per_s', wsGoal));
+      rows.push(row('fanout', n, 'replay: server CPU per run, corch WebSocket | corch SSE', 'ms', ws, 'server_cpu_ms'));
+      rows.push(checkRow(n, 'replay over WebSocket | SSE: every seq, none lost (runs)', ws));
+    }
     if (real) {
       rows.push(row('fanout', n, 'real pipeline: model tokens delivered', '/s', real, 'tokens_per_s'));
       rows.push(row('fanout', n, 'real pipeline: events per subscriber', '', real, 'events_per_sub'));

@@ -7,13 +7,14 @@
 // Started by the bench harness with an IPC channel: `node --expose-gc baseline-server.mjs --mode M
 // [--heartbeat S] [--recording FILE]`. Modes: idle (task_started, then nothing), ticker (latency probe),
 // replay (a recorded corch run at full speed), per-token (the same run, one event per model token),
-// burst-ticker (a fast model's bursts at a steady pace, one event per token).
+// burst-ticker (a fast model's bursts at a steady pace, one event per token), saturated (a producer that
+// appends as fast as it can, `--burst` events per event-loop turn).
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { notify, serveIpc } from '../lib/ipc.mjs';
 import { probeHandlers } from '../lib/server-probe.mjs';
-import { perTokenEvents, runBurstTicker, runReplay, runTicker, taskStartedData } from '../lib/workloads.mjs';
+import { perTokenEvents, runBurstTicker, runReplay, runSaturated, runTicker, taskStartedData } from '../lib/workloads.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -79,7 +80,8 @@ async function run(stream) {
   else if (opts.mode === 'burst-ticker') {
     const push = (tokens) => append(stream, 'token_stream', { tokens, agent: 'Coder', chunk_number: 1, stage: 'coder' });
     await runBurstTicker(push, async () => {}, emit, { rate: Number(opts.rate), count: Number(opts.count), burst: Number(opts.burst) });
-  } else if (opts.mode === 'per-token') await runReplay(emit, { events: perTokenEvents(recording), burst: Number(opts.burst) });
+  } else if (opts.mode === 'saturated') await runSaturated(emit, { count: Number(opts.count), perTurn: Number(opts.burst), awaitEach: false });
+  else if (opts.mode === 'per-token') await runReplay(emit, { events: perTokenEvents(recording), burst: Number(opts.burst) });
   else throw new Error(`unknown mode ${opts.mode}`);
 }
 

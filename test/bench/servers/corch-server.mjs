@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { notify, serveIpc } from '../lib/ipc.mjs';
 import { BENCH_DIST } from '../lib/build-src.mjs';
 import { probeHandlers } from '../lib/server-probe.mjs';
-import { runBurstTicker, runReplay, runTicker, taskStartedData } from '../lib/workloads.mjs';
+import { runBurstTicker, runReplay, runSaturated, runTicker, taskStartedData } from '../lib/workloads.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,6 +27,8 @@ const { values: opts } = parseArgs({
     count: { type: 'string', default: '300' },
     burst: { type: 'string', default: '8' },
     recording: { type: 'string' },
+    // saturated: await each emit's promise before the next.
+    await: { type: 'boolean', default: false },
     // Runs start at once (scenario 5: the CLI creates its own stream).
     'no-gate': { type: 'boolean', default: false },
   },
@@ -91,6 +93,13 @@ if (opts.mode === 'idle') {
     async run(ctx) {
       await waitForGo();
       await runReplay(emitter(ctx), { events, burst: Number(opts.burst) });
+    },
+  };
+} else if (opts.mode === 'saturated') {
+  runner = {
+    async run(ctx) {
+      await waitForGo();
+      await runSaturated(emitter(ctx), { count: Number(opts.count), perTurn: Number(opts.burst), awaitEach: opts.await });
     },
   };
 } else if (opts.mode === 'real') {
