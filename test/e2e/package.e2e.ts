@@ -46,7 +46,7 @@ describe('the npm package', () => {
   it('holds only what a user needs: the shim, the build, its types, README, LICENSE and package.json', () => {
     const paths = packed.files.map((f) => f.path).sort();
     for (const path of paths) {
-      expect(path).toMatch(/^(bin\/corch\.mjs|dist\/.+\.mjs|dist\/(index|react)\.d\.mts|package\.json|README\.md|LICENSE)$/);
+      expect(path).toMatch(/^(bin\/corch\.mjs|dist\/.+\.mjs|dist\/(index|react|shared\/.+)\.d\.mts|package\.json|README\.md|LICENSE)$/);
     }
     expect(paths).toEqual(
       expect.arrayContaining(['bin/corch.mjs', 'dist/cli/main.mjs', 'dist/index.mjs', 'dist/index.d.mts', 'dist/react.mjs', 'dist/web-assets.mjs', 'LICENSE']),

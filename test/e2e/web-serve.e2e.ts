@@ -30,6 +30,10 @@ describe('corch serve and its web page', () => {
     expect(Object.keys(page.files).some((path) => path.endsWith('.js'))).toBe(true);
     expect(Object.keys(page.files).some((path) => path.endsWith('.css'))).toBe(true);
     expect(Object.values(page.files).every((status) => status === 200)).toBe(true);
+    // Code shared with the server (protocol, client, reducer) must not lean on Node in the browser bundle.
+    for (const path of Object.keys(page.files).filter((p) => p.endsWith('.js'))) {
+      expect(await (await fetch(`${url}${path}`)).text()).not.toMatch(/\bBuffer\b|\bnode:[a-z]|\bprocess\.|\brequire\(/);
+    }
     proc.child.kill('SIGTERM');
     await proc.exited;
 
