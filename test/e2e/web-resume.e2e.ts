@@ -37,7 +37,7 @@ describe.skipIf(chromiumMissing)('the web page across a dropped connection', () 
     // Slow enough that the Architect is still writing when the page is back (the reconnect waits the server's `retry:`).
     const { stream_id: id } = await createRun(server.url, {
       task: 'A CSV to JSON converter',
-      provider_options: { tokens_per_second: 60, review_rounds: 0 },
+      provider_options: { tokens_per_second: 40, review_rounds: 0 },
     });
     const context = await browser.newContext();
     const page = await context.newPage();
