@@ -17,12 +17,14 @@ export interface EmbeddedServer {
  * real orchestrator, so an embedded `run` goes through HTTP and SSE like a remote one.
  */
 export async function startEmbeddedServer(io: CliIo, settings: ServerSettings): Promise<EmbeddedServer> {
-  const [{ startServer }, { createRunner }] = await Promise.all([
+  const [{ startServer }, { createRunner }, { openStageCache }] = await Promise.all([
     import('../server/index.js'),
     import('../orchestrator/index.js'),
+    import('./open-stage-cache.js'),
   ]);
   const apiKey = randomBytes(24).toString('base64url');
-  const runner = createRunner({ env: io.env, settings });
+  // The cache is on disk, so it outlives this embedded server: the next `corch run` of the same task hits it.
+  const runner = createRunner({ env: io.env, settings, cache: openStageCache(io.env) });
   const server = await startServer({ host: '127.0.0.1', port: 0, apiKey, runner });
   let closing: Promise<void> | undefined;
   return {

@@ -10,8 +10,10 @@ export const EXIT = {
   CANCELLED: 3,
   /** The server could not be reached, or refused the API key. */
   UNREACHABLE: 4,
-  /** `--timeout` elapsed before the run ended. */
+  /** `--timeout` elapsed before the run ended (`run` cancelled it; `attach` stopped watching). */
   TIMEOUT: 5,
+  /** `attach` stopped watching on Ctrl-C (or SIGTERM, SIGHUP); the run goes on. 128 + SIGINT, as shells report it. */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

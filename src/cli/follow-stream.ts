@@ -1,4 +1,4 @@
-import type { CorchClient, TerminalEvent } from '../client/index.js';
+import type { CorchClient, StreamTransport, TerminalEvent } from '../client/index.js';
 import type { CorchEvent } from '../protocol/events.js';
 import { FINISHED_STATUSES } from '../protocol/stream-state.js';
 import type { ProgressMode, Renderer } from '../render/index.js';
@@ -14,6 +14,13 @@ export interface FollowOptions {
   streamId: string;
   renderer: Renderer;
   io: CliIo;
+  /**
+   * `run` owns its run: Ctrl-C, SIGTERM, SIGHUP and `--timeout` cancel it on the server. `attach` only
+   * watches (like `gh run watch`, `kubectl logs -f`): they stop watching and leave the run alone.
+   */
+  owner: boolean;
+  /** The server is the embedded one: its address (a random local port) is nothing to show. */
+  embedded?: boolean;
   /** First seq to show (default 1: the whole stream). */
   fromSeq?: number;
   /** `--timeout`: its value in seconds (for messages) and the moment it runs out (epoch ms). */
@@ -22,6 +29,8 @@ export interface FollowOptions {
   onEvent?: (event: CorchEvent) => void;
   /** The server-side batch window to ask for (see {@link streamBatchMs}); 0 or unset: none. */
   batchMs?: number;
+  /** `ws`: read the stream over the WebSocket route (`attach --transport ws`); SSE otherwise. */
+  transport?: StreamTransport;
 }
 
 /**
@@ -62,9 +71,10 @@ export interface FollowOutcome {
 }
 
 /**
- * Follows a stream into a renderer until it ends, handling Ctrl-C (first: cancel on the server and wait
- * up to {@link CANCEL_GRACE_MS} for the confirmation; second: give up at once), `--timeout` and SIGWINCH.
- * Never throws: every way out is an outcome, so the caller can always restore the terminal.
+ * Follows a stream into a renderer until it ends, handling signals, `--timeout` and SIGWINCH. For the run's
+ * owner, the first Ctrl-C (or SIGTERM, SIGHUP, the timeout) cancels on the server and waits up to
+ * {@link CANCEL_GRACE_MS} for the confirmation, and a second gives up at once; a watcher just stops
+ * watching. Never throws: every way out is an outcome, so the caller can always restore the terminal.
  */
 export async function followStream(options: FollowOptions): Promise<FollowOutcome> {
   const { client, streamId, renderer, io } = options;
@@ -100,26 +110,41 @@ export async function followStream(options: FollowOptions): Promise<FollowOutcom
     });
   };
 
-  const onInterrupt = (): void => {
+  /** A watcher leaves; the run goes on. */
+  const stopWatching = (code: ExitCode, interrupted: string): void => {
+    renderer.notice({
+      type: 'message',
+      level: 'info',
+      message: `stopped watching; the run goes on (corch attach ${streamId} to watch again, corch cancel ${streamId} to cancel it)`,
+    });
+    subscription.abort();
+    settle({ code, terminal, interrupted, abandoned: false });
+  };
+
+  const onInterrupt = (signal: string) => (): void => {
     interrupts += 1;
-    if (interrupts === 1) {
+    const by = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    if (!options.owner) stopWatching(EXIT.INTERRUPTED, `stopped watching (${by})`);
+    else if (interrupts === 1) {
       renderer.notice({ type: 'cancelling' });
-      cancelAndWait(EXIT.CANCELLED, 'cancelled (Ctrl-C)');
+      cancelAndWait(EXIT.CANCELLED, `cancelled (${by})`);
     } else {
       subscription.abort();
-      settle({ code: EXIT.CANCELLED, terminal, interrupted: 'cancelled (Ctrl-C twice)', abandoned: true });
+      settle({ code: EXIT.CANCELLED, terminal, interrupted: `cancelled (${by} twice)`, abandoned: true });
     }
   };
-  unsubscribe.push(io.onSignal('SIGINT', onInterrupt));
-  unsubscribe.push(io.onSignal('SIGTERM', onInterrupt));
-  // A closed terminal or a dropped ssh session: the command that owns the run cancels it like Ctrl-C.
-  unsubscribe.push(io.onSignal('SIGHUP', onInterrupt));
+  // SIGHUP: a closed terminal or a dropped ssh session; the command that owns the run cancels it like Ctrl-C.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) unsubscribe.push(io.onSignal(signal, onInterrupt(signal)));
   unsubscribe.push(io.onSignal('SIGWINCH', () => renderer.resize()));
 
   if (options.timeout !== undefined) {
     const { seconds, deadline } = options.timeout;
     later(Math.max(0, deadline - Date.now()), () => {
       if (terminal || interrupts > 0) return;
+      if (!options.owner) {
+        stopWatching(EXIT.TIMEOUT, `stopped watching after ${seconds}s (--timeout)`);
+        return;
+      }
       renderer.notice({ type: 'message', level: 'warn', message: `--timeout: ${seconds}s elapsed; cancelling the run` });
       cancelAndWait(EXIT.TIMEOUT, `timed out after ${seconds}s`);
     });
@@ -129,13 +154,17 @@ export async function followStream(options: FollowOptions): Promise<FollowOutcom
     .subscribe(streamId, {
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
       ...(options.batchMs ? { batchMs: options.batchMs } : {}),
+      ...(options.transport ? { transport: options.transport } : {}),
       signal: subscription.signal,
       onEvent: (event) => {
         if (event.event === 'task_completed' || event.event === 'task_error') terminal = event as TerminalEvent;
         renderer.event(event);
         options.onEvent?.(event);
       },
-      onNotice: (notice) => renderer.notice(notice),
+      onNotice: (notice) => {
+        if (notice.type === 'connecting' && options.embedded) return;
+        renderer.notice(notice);
+      },
     })
     .then(async (result) => {
       terminal = result.terminal ?? terminal;

@@ -11,6 +11,8 @@ export interface CliIo {
   /** The arguments after the program name (`process.argv.slice(2)`), e.g. `['run', 'a task']`. */
   argv: string[];
   env: Record<string, string | undefined>;
+  /** This process's id (names a `corch serve` instance); tests may leave it out. */
+  pid?: number;
   cwd: string;
   stdin: Readable & { isTTY?: boolean };
   stdout: OutputStream;

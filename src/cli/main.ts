@@ -2,28 +2,44 @@ import type { CliIo } from './io.js';
 import { runMain } from './program.js';
 import { reportError } from './report-error.js';
 
-/** Builds the CLI's io from `process`: the only place (with the commands it runs) that touches it. */
+/** Signals a command can take over; see {@link processIo}. */
+const OWNED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Builds the CLI's io from `process`: the only place (with the commands it runs) that touches it.
+ *
+ * A command that takes a signal owns it. Some dependencies hook signals when they are loaded — when-exit
+ * (through conf's atomically) catches the first SIGINT/SIGTERM/SIGHUP and raises it again with
+ * `process.kill(self)`, so one Ctrl-C would reach the command twice, the echo late enough under load to
+ * count as a second press. So when a command subscribes to one of these signals, every listener added to it
+ * since this io was built, other than the command's own, is removed: the signal arrives once. (Their
+ * exit-time cleanup still runs: it hangs on the `exit` event, which the command's own exit fires.)
+ */
 export function processIo(argv: string[] = process.argv.slice(2)): CliIo {
+  const before = new Map(OWNED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const ours = new Set<NodeJS.SignalsListener>();
+  const takeOver = (signal: NodeJS.Signals): void => {
+    const kept = before.get(signal as (typeof OWNED_SIGNALS)[number]);
+    if (!kept) return;
+    for (const listener of process.listeners(signal)) {
+      if (!kept.has(listener) && !ours.has(listener)) process.off(signal, listener);
+    }
+  };
   return {
     argv,
     env: process.env,
+    pid: process.pid,
     cwd: process.cwd(),
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     onSignal(signal, handler) {
-      // Some dependencies (when-exit, loaded by conf's atomically) catch the first SIGINT/SIGTERM and
-      // raise it again at once, so one Ctrl-C would reach us twice and count as the second. A repeat
-      // within a few milliseconds is that echo, not a person pressing Ctrl-C again.
-      let last = Number.NEGATIVE_INFINITY;
-      const listener = (): void => {
-        const now = performance.now();
-        const echo = signal !== 'SIGWINCH' && now - last < SIGNAL_ECHO_WINDOW_MS;
-        last = now;
-        if (!echo) handler();
-      };
+      takeOver(signal);
+      const listener = (): void => handler();
+      ours.add(listener);
       process.on(signal, listener);
       return () => {
+        ours.delete(listener);
         process.off(signal, listener);
       };
     },
@@ -61,8 +77,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 export { runMain } from './program.js';
 
 const SHOW_CURSOR = '\u001B[?25h';
-/** Signals repeated within this time are one signal raised twice (see processIo). */
-const SIGNAL_ECHO_WINDOW_MS = 150;
 
 function flush(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => {

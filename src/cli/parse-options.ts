@@ -19,6 +19,17 @@ export function parseProgress(value: string, source = '--progress'): ProgressMod
   throw usageError(`${source} must be one of ${PROGRESS_MODES.join(', ')}, got "${value}"`);
 }
 
+/** The `--transport` values of `attach`: how the CLI reads the stream. */
+export const TRANSPORTS = ['sse', 'ws'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** `--transport` → `sse` (the default when unset) or `ws`, or a usage error. */
+export function parseTransport(value: string | undefined): Transport {
+  if (value === undefined) return 'sse';
+  if ((TRANSPORTS as readonly string[]).includes(value)) return value as Transport;
+  throw usageError(`--transport must be one of ${TRANSPORTS.join(', ')}, got "${value}"`);
+}
+
 /** The optional context argument: must be a JSON object (arrays and scalars are refused). */
 export function parseContext(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
@@ -43,6 +54,21 @@ export function parseStageModels(pairs: readonly string[]): Partial<Record<Stage
       throw usageError(`--stage-model: unknown stage "${role}"; stages are ${STAGE_ROLES.join(', ')}`);
     }
     out[role] = model;
+  }
+  return out;
+}
+
+/**
+ * `--consensus role=N` (N candidates on the stage's model) or `--consensus role=model-a,model-b,…` (one per
+ * model), repeatable, into `{role: N | models}` for `stages.<role>.candidates`. The protocol's validator
+ * checks the roles and counts; this only splits.
+ */
+export function parseConsensus(pairs: readonly string[]): Partial<Record<StageRole, number | string[]>> {
+  const out: Partial<Record<StageRole, number | string[]>> = {};
+  for (const pair of pairs) {
+    const [role, value] = splitPair(pair, '--consensus', 'role=N or role=model-a,model-b, e.g. coder=3');
+    if (!isStageRole(role)) throw usageError(`--consensus: unknown stage "${role}"; stages are ${STAGE_ROLES.join(', ')}`);
+    out[role] = /^\d+$/.test(value.trim()) ? Number(value) : value.split(',').map((m) => m.trim());
   }
   return out;
 }

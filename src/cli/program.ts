@@ -99,6 +99,10 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--insecure', 'allow a non-loopback host without an API key')
     .option('--no-ui', 'do not serve the web page at /')
     .option('--disconnect-grace <seconds>', 'cancel an on_disconnect "cancel" run after this long unwatched', '30')
+    .option('--no-cache', 'run every task without the stage cache')
+    .option('--store <url>', 'memory, or redis://… / rediss://… / redis-cluster://h:p,h:p to share runs between servers (env CORCH_STORE)')
+    .option('--lease <seconds>', 'with a Redis store: how long a silent server keeps its runs before another takes them over', '15')
+    .option('--lease-renew <seconds>', 'with a Redis store: how often a server renews its leases', '5')
     .action(
       act(async (options: Record<string, unknown>) => {
         const { serveAction } = await import('./serve-action.js');
@@ -117,7 +121,9 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--stage-model <role=model>', 'model for one stage (repeatable)', collect, [])
     .option('--provider-option <key=value>', 'option passed to the provider; JSON values allowed (repeatable)', collect, [])
     .option('--max-seconds <s>', 'time budget for the run, enforced by the server')
-    .option('--max-cost <usd>', 'cost budget for the run, enforced by the server');
+    .option('--max-cost <usd>', 'cost budget for the run, enforced by the server')
+    .option('--consensus <role=n|models>', 'run a stage as N candidates, or one per model (a,b,c), and let a Judge pick (repeatable)', collect, [])
+    .option('--no-cache', 'call the models even for stages answered before (skip the stage cache)');
   progress(run)
     .option('--output <file>', 'write the deliverable as Markdown')
     .option('--events <file>', 'write every event as NDJSON, as it arrives')
@@ -135,11 +141,12 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .command('attach')
     .description('follow a stream that is already running (or replay one that ended)')
     .argument('<stream-id>', 'the id printed by run --detach');
-  remote(attach).option('--from-seq <n>', 'start after this event number (default: from the start)');
+  remote(attach).option('--from-seq <n>', 'start at this event number (default: 1, the start)');
   progress(attach)
     .option('--output <file>', 'write the deliverable as Markdown')
     .option('--events <file>', 'write every event as NDJSON, as it arrives')
-    .option('--timeout <s>', 'stop following (and cancel) after this many seconds')
+    .option('--timeout <s>', 'stop watching (exit 5) after this many seconds; the run goes on')
+    .option('--transport <sse|ws>', 'read the stream over SSE (default) or the WebSocket route')
     .action(
       act(async (id: string, options: Record<string, unknown>) => {
         const { attachCommand } = await import('./attach-command.js');
@@ -153,6 +160,15 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
       act(async (id: string, options: Record<string, unknown>) => {
         const { statusCommand } = await import('./status-command.js');
         return statusCommand(id, options, io);
+      }),
+    );
+
+  remote(program.command('list').description("the server's streams, newest first"))
+    .option('--json', 'print the states as a JSON array')
+    .action(
+      act(async (options: Record<string, unknown>) => {
+        const { listCommand } = await import('./list-command.js');
+        return listCommand(options, io);
       }),
     );
 
@@ -189,6 +205,18 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
       act(async (action: string | undefined, args: string[], options: Record<string, unknown>) => {
         const { configCommand } = await import('./config-command.js');
         return configCommand(action, args, options, io);
+      }),
+    );
+
+  program
+    .command('cache')
+    .description("the stage cache shared by every run on this machine: info (entries, bytes, hits) | clear")
+    .argument('[action]', 'info or clear')
+    .option('--json', 'info: print one JSON object')
+    .action(
+      act(async (action: string | undefined, options: Record<string, unknown>) => {
+        const { cacheCommand } = await import('./cache-command.js');
+        return cacheCommand(action, options, io);
       }),
     );
 

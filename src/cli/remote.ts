@@ -31,7 +31,7 @@ export async function connectRemote(
 export function checkStreamId(id: string): string {
   const trimmed = id.trim();
   if (trimmed === '' || /[\s/?#]/.test(trimmed)) {
-    throw usageError(`"${id}" is not a stream id; use the id printed by \`corch run --detach\` or \`corch status\``);
+    throw usageError(`"${id}" is not a stream id; use the id printed by \`corch run --detach\`, or find it with \`corch list\``);
   }
   return trimmed;
 }

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { TaskCompletedData } from '../protocol/events.js';
 import { ioError } from './cli-error.js';
 import { openConfig } from './config-store.js';
 import { EXIT } from './exit-codes.js';
@@ -22,7 +21,7 @@ export interface ReplayOptions {
 export async function replayCommand(file: string, options: ReplayOptions, io: CliIo): Promise<number> {
   const progress = pickProgressMode(options.progress, io.env, openConfig(io.env).read());
   const path = resolve(io.cwd, file);
-  const { readEventLog, writeResultMarkdown } = await import('../render/index.js');
+  const { initialDashboardState, readEventLog, reduceDashboard, writeResultMarkdown } = await import('../render/index.js');
   const log = await readEventLog(path).catch((error: unknown) => {
     if (causeCode(error) === 'ENOENT') throw ioError(`${file} does not exist; pass a log written by \`corch run --events FILE\``, error);
     throw error;
@@ -31,13 +30,16 @@ export async function replayCommand(file: string, options: ReplayOptions, io: Cl
 
   const renderer = makeRenderer(progress, io);
   try {
-    let completed: TaskCompletedData | undefined;
+    // The deliverable is written from the whole run's state, as `run --output` does: title, label, outputs.
+    let state = initialDashboardState();
+    let completed = false;
     let code: number = EXIT.RUN_FAILED;
     let ended = false;
     for (const event of log.events) {
       renderer.event(event);
+      if (event.event !== 'token_stream') state = reduceDashboard(state, event);
       if (event.event === 'task_completed') {
-        completed = event.data;
+        completed = true;
         code = EXIT.OK;
         ended = true;
       } else if (event.event === 'task_error') {
@@ -51,7 +53,7 @@ export async function replayCommand(file: string, options: ReplayOptions, io: Cl
     let outputPath: string | undefined;
     if (options.output !== undefined && completed) {
       outputPath = resolve(io.cwd, options.output);
-      await writeResultMarkdown(outputPath, completed);
+      await writeResultMarkdown(outputPath, state);
     }
     await renderer.finish({
       ...(outputPath !== undefined ? { outputPath } : {}),

@@ -1,4 +1,5 @@
 import { isCorchError } from '../protocol/errors.js';
+import { errorOutcome } from '../protocol/outcome.js';
 import { isCliError } from './cli-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -17,14 +18,14 @@ function nextStep(code: string, command: string | undefined): string | undefined
       if (command === 'run') {
         return `check ${BASE_URL_SOURCES}, or leave all three unset so run starts its own embedded server`;
       }
-      if (command === 'attach' || command === 'status' || command === 'cancel') {
+      if (command === 'attach' || command === 'status' || command === 'cancel' || command === 'list') {
         return `check ${BASE_URL_SOURCES}: ${command} needs the server that holds the stream`;
       }
       return `check ${BASE_URL_SOURCES}`;
     case 'E_UNAUTHORIZED':
       return `pass the server's key with ${API_KEY_SOURCES}`;
     case 'E_NOT_FOUND':
-      return 'check the stream id (`corch status <id>`); finished streams are kept for the server’s --ttl only';
+      return '`corch list` shows the ids of the streams the server holds; finished streams are kept for the server’s --ttl only';
     case 'E_TOO_MANY_STREAMS':
       return 'wait for a run to finish, or cancel one with `corch cancel <id>`';
     default:
@@ -90,10 +91,8 @@ export function exitCodeFor(code: string, status?: number): ExitCode {
     case 'E_INVALID_REQUEST':
     case 'E_INVALID_JSON':
       return EXIT.USAGE;
-    case 'E_CANCELLED':
-    case 'E_SHUTDOWN':
-      return EXIT.CANCELLED;
     default:
+      if (errorOutcome(code) === 'cancelled') return EXIT.CANCELLED;
       return status === 401 || status === 403 ? EXIT.UNREACHABLE : EXIT.RUN_FAILED;
   }
 }

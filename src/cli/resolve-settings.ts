@@ -62,6 +62,18 @@ export function pickProgressMode(flag: string | undefined, env: Env, config: Cor
 
 /** `--provider` > `CORCH_PROVIDER` > config provider; undefined lets the server pick (and say so). */
 export function resolveProvider(flag: string | undefined, env: Env, config: CorchConfig): ProviderName | undefined {
+  return pickProvider(flag, env, config)?.value;
+}
+
+/** Where a provider chosen by {@link resolveProvider} came from, as the run's first message says it. */
+const PROVIDER_SOURCES: Readonly<Record<string, string>> = {
+  '--provider': 'the --provider flag',
+  CORCH_PROVIDER: 'CORCH_PROVIDER in the environment',
+  'config provider': 'provider in the config file',
+};
+
+/** `--provider` > `CORCH_PROVIDER` > config provider, with where it came from. */
+export function pickProvider(flag: string | undefined, env: Env, config: CorchConfig): Sourced<ProviderName> | undefined {
   const picked = first([
     [flag, '--provider'],
     [env.CORCH_PROVIDER, 'CORCH_PROVIDER'],
@@ -71,7 +83,7 @@ export function resolveProvider(flag: string | undefined, env: Env, config: Corc
   if (!(PROVIDER_NAMES as readonly string[]).includes(picked.value)) {
     throw usageError(`${picked.source} must be one of ${PROVIDER_NAMES.join(', ')}, got "${picked.value}"`);
   }
-  return picked.value as ProviderName;
+  return { value: picked.value as ProviderName, source: PROVIDER_SOURCES[picked.source] ?? picked.source };
 }
 
 /** `--model` > `CORCH_MODEL` > config model. */
@@ -146,9 +158,12 @@ export function resolveServerSettings(
   flags: { provider?: string; model?: string } = {},
 ): ServerSettings {
   const settings: ServerSettings = {};
-  const provider = resolveProvider(flags.provider, env, config);
+  const provider = pickProvider(flags.provider, env, config);
   const model = resolveModel(flags.model, env, config);
-  if (provider) settings.provider = provider;
+  if (provider) {
+    settings.provider = provider.value;
+    settings.provider_source = provider.source;
+  }
   if (model) settings.model = model;
   const stages = resolveStages({}, config);
   if (stages) settings.stages = stages;

@@ -1,4 +1,7 @@
+import type { StageRole } from '../protocol/events.js';
+import { isCorchError } from '../protocol/errors.js';
 import type { TaskBudget, TaskRequest } from '../protocol/task-request.js';
+import { validateTaskRequest } from '../protocol/validate-task-request.js';
 import type { ServerSettings } from '../orchestrator/settings.js';
 import { usageError } from './cli-error.js';
 import { openConfig } from './config-store.js';
@@ -7,6 +10,7 @@ import { startTimeout } from './follow-stream.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import {
+  parseConsensus,
   parseContext,
   parsePositive,
   parseProviderOptions,
@@ -39,6 +43,9 @@ export interface RunOptions {
   events?: string;
   detach?: boolean;
   timeout?: string;
+  consensus?: string[];
+  /** commander's `--no-cache`: false when given. */
+  cache?: boolean;
 }
 
 /** Everything `run` decided before touching the network. */
@@ -63,6 +70,7 @@ export function planRun(task: string | undefined, contextText: string | undefine
   if (!text) throw usageError('missing task: say what to build, e.g. corch run "a CSV parser in Go"');
   const context = parseContext(contextText);
   const stageFlags = parseStageModels(options.stageModel ?? []);
+  const consensus = parseConsensus(options.consensus ?? []);
   const providerOptions = parseProviderOptions(options.providerOption ?? []);
   const maxSeconds = parsePositive(options.maxSeconds, '--max-seconds');
   const maxCost = parsePositive(options.maxCost, '--max-cost');
@@ -82,7 +90,10 @@ export function planRun(task: string | undefined, contextText: string | undefine
 
   const provider = resolveProvider(options.provider, io.env, config);
   const model = resolveModel(options.model, io.env, config);
-  const stages = resolveStages(stageFlags, config);
+  let stages = resolveStages(stageFlags, config);
+  for (const [role, candidates] of Object.entries(consensus)) {
+    stages = { ...stages, [role]: { ...stages?.[role as StageRole], candidates } };
+  }
   const budget: TaskBudget = {
     ...(maxSeconds !== undefined ? { max_seconds: maxSeconds } : {}),
     ...(maxCost !== undefined ? { max_cost: maxCost } : {}),
@@ -98,7 +109,9 @@ export function planRun(task: string | undefined, contextText: string | undefine
     // The command owns its run: if it dies without cancelling (kill -9, a dropped ssh), the server cancels
     // the run once nobody watches it. A detached run is a background job.
     ...(detach ? {} : { on_disconnect: 'cancel' as const }),
+    ...(options.cache === false ? { cache: false } : {}),
   };
+  checkConsensus(request);
   return {
     request,
     remote: remote.baseUrl ? { baseUrl: remote.baseUrl, ...(remote.apiKey ? { apiKey: remote.apiKey } : {}) } : undefined,
@@ -128,7 +141,9 @@ export async function runCommand(
     const client = createCorchClient({ baseUrl: plan.remote.baseUrl.value, ...(plan.remote.apiKey ? { apiKey: plan.remote.apiKey } : {}) });
     const created = await client.createTask(plan.request);
     io.stdout.write(`${created.stream_id}\n`);
-    io.stderr.write(`started on ${client.baseUrl}; follow it with: corch attach ${created.stream_id}\n`);
+    // The hint must work as typed: a server named by flag is not known to the next command otherwise.
+    const where = plan.remote.baseUrl.source === '--base-url' ? ` --base-url ${plan.remote.baseUrl.value}` : '';
+    io.stderr.write(`started on ${client.baseUrl}; follow it with: corch attach ${created.stream_id}${where}\n`);
     return EXIT.OK;
   }
 
@@ -179,6 +194,8 @@ export async function runCommand(
       renderer,
       eventLog,
       io,
+      owner: true,
+      embedded: server !== undefined,
       output: plan.output,
       ...(timeout !== undefined ? { timeout } : {}),
     });
@@ -187,5 +204,19 @@ export async function runCommand(
     clearTimeout(setupTimer);
     renderer.dispose();
     await server?.close();
+  }
+}
+
+/**
+ * A `--consensus` the server would refuse (a role without candidates, a bad count) is a usage error here,
+ * before a server starts; other request problems are left to the server's answer, as for every request.
+ */
+function checkConsensus(request: TaskRequest): void {
+  try {
+    validateTaskRequest(request);
+  } catch (error) {
+    const field = isCorchError(error) && typeof error.details === 'object' && error.details !== null ? (error.details as { field?: unknown }).field : undefined;
+    if (typeof field === 'string' && field.includes('.candidates')) throw usageError(`--consensus: ${(error as Error).message}`);
+    // Anything else the server answers, as for every request.
   }
 }

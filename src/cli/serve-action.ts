@@ -15,11 +15,12 @@ export async function serveAction(options: Record<string, unknown>, io: CliIo): 
     ...(typeof options.provider === 'string' ? { provider: options.provider } : {}),
     ...(typeof options.model === 'string' ? { model: options.model } : {}),
   });
-  const [{ createRunner }, { serveCommand }] = await Promise.all([
+  const [{ createRunner }, { serveCommand }, { openStageCache }] = await Promise.all([
     import('../orchestrator/index.js'),
     import('./serve-command.js'),
+    import('./open-stage-cache.js'),
   ]);
-  const runner = createRunner({ env: io.env, settings });
+  const runner = createRunner({ env: io.env, settings, cache: options.cache === false ? null : openStageCache(io.env) });
   const webAssets = options.ui === false ? undefined : await loadWebAssets();
   if (options.ui !== false && !webAssets) io.stderr.write('corch serve: this build has no web page (`npm run build` makes it)\n');
   return serveCommand(options, io, runner, {

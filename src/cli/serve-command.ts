@@ -6,6 +6,7 @@ import type { Runner } from '../streams/run-function.js';
 import { CliError, usageError } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { instanceName, openSharedStore, resolveStoreSpec } from './serve-store.js';
 
 /**
  * The options of `corch serve` as commander hands them over: strings for values, `true` for switches,
@@ -25,6 +26,9 @@ export interface ServeOptions {
   /** commander's `--no-ui`: false when given. */
   ui?: unknown;
   disconnectGrace?: unknown;
+  store?: unknown;
+  lease?: unknown;
+  leaseRenew?: unknown;
 }
 
 /** Injected in tests (e.g. to observe the running server). */
@@ -41,13 +45,18 @@ export interface ServeDependencies {
 const DEFAULT_PORT = 8000;
 const MAX_PORT = 65535;
 const MAX_HEARTBEAT_SECONDS = 3600;
+const DEFAULT_LEASE_SECONDS = 15;
+const DEFAULT_LEASE_RENEW_SECONDS = 5;
+const MAX_LEASE_SECONDS = 3600;
+const MS_PER_SECOND = 1000;
 /** Keys shorter than this are accepted with a warning: they can be guessed. */
 export const MIN_API_KEY_LENGTH = 16;
 
 /**
  * `corch serve`: validates the flags, refuses a non-loopback host without an API key (unless `--insecure`),
- * starts the server, prints its URL, and on SIGINT/SIGTERM cancels running runs (`E_SHUTDOWN`), closes every
- * connection and resolves with exit code 0.
+ * opens the store (`--store` / `CORCH_STORE`: memory, or Redis shared with other servers), starts the
+ * server, prints its URL and store, and on SIGINT/SIGTERM cancels running runs (`E_SHUTDOWN`) — or, on a
+ * shared store, hands them over to the other servers — closes every connection and resolves with exit code 0.
  */
 export async function serveCommand(
   options: ServeOptions,
@@ -66,6 +75,12 @@ export async function serveCommand(
   const corsOrigin = corsFlag(options.corsOrigin);
   const insecure = options.insecure === true;
   const apiKey = resolveApiKey(options.apiKey, io.env);
+  const storeSpec = resolveStoreSpec(options.store, io.env);
+  const leaseSeconds = positiveFlag(options.lease, '--lease', MAX_LEASE_SECONDS) ?? DEFAULT_LEASE_SECONDS;
+  const renewSeconds = positiveFlag(options.leaseRenew, '--lease-renew', MAX_LEASE_SECONDS) ?? DEFAULT_LEASE_RENEW_SECONDS;
+  if (renewSeconds >= leaseSeconds) {
+    throw usageError(`\`--lease-renew\` (${renewSeconds} s) must be shorter than \`--lease\` (${leaseSeconds} s)`);
+  }
 
   if (!apiKey && !isLoopback(host) && !insecure) {
     throw usageError(
@@ -75,10 +90,21 @@ export async function serveCommand(
   }
 
   const webAssets = options.ui === false ? undefined : deps.webAssets;
+  const instanceId = instanceName(io.pid ?? 0);
+  const shared =
+    storeSpec.kind === 'redis'
+      ? await openSharedStore(storeSpec, {
+          instanceId,
+          leaseMs: leaseSeconds * MS_PER_SECOND,
+          renewMs: renewSeconds * MS_PER_SECOND,
+        })
+      : undefined;
   const start = deps.startServer ?? startServer;
   let server: RunningServer;
   try {
     server = await start({
+      instanceId,
+      ...(shared ? { store: shared.store, coordinator: shared.coordinator } : {}),
       host,
       port,
       runner,
@@ -97,11 +123,17 @@ export async function serveCommand(
       },
     });
   } catch (error) {
+    await shared?.close();
     throw listenError(error, host, port);
   }
 
   io.stdout.write(`corch serve: listening on ${server.url}\n`);
   if (webAssets) io.stdout.write(`corch serve: web page at ${server.url}/\n`);
+  io.stderr.write(
+    shared
+      ? `corch serve: store ${storeSpec.label} (instance ${instanceId}; its runs continue on another server sharing it if this one stops)\n`
+      : 'corch serve: store memory (runs end with this server; --store redis://… lets several servers share them)\n',
+  );
   if (apiKey) io.stderr.write(`corch serve: clients must send the API key (from ${apiKey.source})\n`);
   if (apiKey && apiKey.value.length < MIN_API_KEY_LENGTH) {
     io.stderr.write(
@@ -123,7 +155,8 @@ export async function serveCommand(
       stopping = true;
       io.stderr.write(`corch serve: ${signal} received, shutting down\n`);
       server.close('shutdown').then(
-        () => {
+        async () => {
+          await shared?.close().catch(() => undefined);
           for (const off of unsubscribe) off();
           resolve(EXIT.OK);
         },

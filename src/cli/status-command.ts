@@ -52,7 +52,8 @@ function formatCost(actual: number | null, estimated: number | null): string | u
   return estimated === null ? a : `${a} of ~$${estimated.toFixed(4)} estimated`;
 }
 
-function oneLine(text: string, max: number): string {
+/** `text` on one line, whitespace collapsed, cut to `max` characters with an ellipsis. */
+export function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -1,6 +1,6 @@
-import { access, constants } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import type { CorchClient } from '../client/index.js';
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { CorchClient, StreamTransport } from '../client/index.js';
 import type { CorchEvent } from '../protocol/events.js';
 import {
   createEventLog,
@@ -14,7 +14,7 @@ import {
   resolveProgressMode,
   writeResultMarkdown,
 } from '../render/index.js';
-import { ioError } from './cli-error.js';
+import { ioError, usageError } from './cli-error.js';
 import { type FollowOutcome, followStream, streamBatchMs, type Timeout } from './follow-stream.js';
 import type { CliIo } from './io.js';
 import type { ProgressMode as RequestedMode } from './parse-options.js';
@@ -45,16 +45,30 @@ export function makeRenderer(requested: RequestedMode, io: CliIo): Renderer {
 
 /**
  * Checks that `--output` can be written before the run starts: finding out after a long (and paid) run
- * that the directory does not exist would waste it.
+ * that the path is a directory, a read-only file or in a missing directory would waste it.
  */
 export async function checkOutputPath(output: string | undefined, io: CliIo): Promise<void> {
   if (output === undefined) return;
-  const dir = dirname(resolve(io.cwd, output));
+  const path = resolve(io.cwd, output);
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw usageError(`--output ${output} is a directory; name a file, e.g. --output ${join(output, 'result.md')}`);
+  if (existing) {
+    try {
+      await access(path, constants.W_OK);
+    } catch (error) {
+      throw usageError(`--output ${output} cannot be written (${codeOf(error)}); make it writable or pick another path`);
+    }
+  }
+  const dir = dirname(path);
   try {
     await access(dir, constants.W_OK);
   } catch (error) {
-    throw ioError(`--output ${output}: cannot write in ${dir} (${(error as NodeJS.ErrnoException).code ?? 'error'}); create the directory or pick another path`, error);
+    throw usageError(`--output ${output}: cannot write in ${dir} (${codeOf(error)}); create the directory or pick another path`);
   }
+}
+
+function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? 'error';
 }
 
 /** Opens the `--events` log before anything streams, so a bad path fails before the run starts. */
@@ -70,6 +84,11 @@ export interface WatchOptions extends OutputFiles {
   io: CliIo;
   fromSeq?: number;
   timeout?: Timeout;
+  /** `run` owns its run (signals cancel it); `attach` only watches. See {@link followStream}. */
+  owner: boolean;
+  /** Following the embedded server (see {@link followStream}). */
+  embedded?: boolean;
+  transport?: StreamTransport;
 }
 
 /**
@@ -89,9 +108,12 @@ export async function watchStream(options: WatchOptions): Promise<number> {
       streamId: options.streamId,
       renderer,
       io,
+      owner: options.owner,
+      embedded: options.embedded === true,
       ...(options.fromSeq !== undefined ? { fromSeq: options.fromSeq } : {}),
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       batchMs: streamBatchMs(renderer.mode),
+      ...(options.transport !== undefined ? { transport: options.transport } : {}),
       onEvent: (event: CorchEvent) => {
         eventLog?.write(event);
         if (wantState && event.event !== 'token_stream' && event.event !== 'heartbeat') state = reduceDashboard(state, event);
@@ -110,7 +132,9 @@ export async function watchStream(options: WatchOptions): Promise<number> {
     outputPath = resolve(io.cwd, options.output);
     const completed = outcome.terminal?.event === 'task_completed' ? outcome.terminal : undefined;
     try {
-      if (completed) await writeResultMarkdown(outputPath, completed);
+      // From the state when it saw the run's start: it knows the task (the file's title) and the simulated label.
+      if (state.task !== null && (completed || hasOutputs(state))) await writeResultMarkdown(outputPath, state);
+      else if (completed) await writeResultMarkdown(outputPath, completed);
       else if (hasOutputs(state)) await writeResultMarkdown(outputPath, state);
       else outputPath = undefined;
     } catch (error) {
@@ -130,7 +154,7 @@ export async function watchStream(options: WatchOptions): Promise<number> {
   if (outcome.error !== undefined) throw outcome.error;
   if (outputError !== undefined) {
     const message = outputError instanceof Error ? outputError.message : String(outputError);
-    throw ioError(`could not write --output ${options.output}: ${message}`, outputError);
+    throw ioError(`could not save the result: ${message}`, outputError);
   }
   return outcome.code;
 }

@@ -13,6 +13,7 @@ export type {
   CorchClientOptions,
   FetchLike,
   SleepLike,
+  StreamTransport,
   SubscribeOptions,
   SubscribeResult,
   TerminalEvent,

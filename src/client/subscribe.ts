@@ -1,4 +1,4 @@
-import { type CorchEvent, CorchError, createSseDecoder, isTerminalEvent } from '../protocol/index.js';
+import { CorchError, createSseDecoder, isTerminalEvent } from '../protocol/index.js';
 import { describeNetworkError, errorFromResponse, isNetworkError, unreachableError } from './http-errors.js';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -8,7 +8,9 @@ import {
   reconnectDelay,
 } from './reconnect-delay.js';
 import type { OpenedStream, SseTransport } from './sse-transport.js';
+import { type Cursor, confirm, deliver, type Outcome } from './stream-cursor.js';
 import type { SleepLike, SubscribeOptions, SubscribeResult, TerminalEvent } from './types.js';
+import { connectWsOnce, wsUrlOf } from './ws-connect.js';
 
 /** What a subscription needs from its client. */
 export interface ConnectionContext {
@@ -19,40 +21,23 @@ export interface ConnectionContext {
   apiKey: string | undefined;
 }
 
-/** How one connection ended. Fatal problems are thrown instead. */
-type Outcome =
-  | { kind: 'terminal'; event: TerminalEvent }
-  | { kind: 'no_content' }
-  | { kind: 'dropped'; reason: string };
-
 /** The largest `batch_ms` a server accepts. */
 export const MAX_BATCH_MS = 1000;
 
 /** Why we aborted our own request: told apart from the caller's abort. */
 class IdleTimeout extends Error {}
 
-/** Mutable bookkeeping shared by the connections of one subscription. */
-interface Cursor {
-  lastSeq: number;
-  retryMs: number;
-  /** Consecutive failed attempts; reset as soon as a connection delivers something. */
-  attempt: number;
-  reconnects: number;
-  lost: number;
-  /** A (re)connection was answered but nothing has arrived on it yet: the next message confirms it. */
-  awaitingFirst: 'connected' | 'reconnected' | null;
-  url: string;
-  /** `batch_ms` to ask for; set to 0 for good once a server refused it (an older server answers 400). */
-  batchMs: number;
-}
-
-/** Follows `streamId` until its terminal event or a 204, reconnecting with `Last-Event-ID` in between. */
+/**
+ * Follows `streamId` until its terminal event or a 204, reconnecting with `Last-Event-ID` in between; over
+ * the WebSocket route instead when `options.transport` is `ws` (resuming with `?last_event_id=`).
+ */
 export async function subscribeToStream(
   context: ConnectionContext,
   streamId: string,
   options: SubscribeOptions,
 ): Promise<SubscribeResult> {
-  const url = `${context.baseUrl}/api/stream/events/${encodeURIComponent(streamId)}`;
+  const overWs = options.transport === 'ws';
+  const url = overWs ? wsUrlOf(context.baseUrl, streamId) : `${context.baseUrl}/api/stream/events/${encodeURIComponent(streamId)}`;
   const maxReconnects = options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
   const cursor: Cursor = {
     lastSeq: Math.max(0, Math.floor(options.fromSeq ?? 1) - 1),
@@ -77,9 +62,12 @@ export async function subscribeToStream(
     options.signal?.throwIfAborted();
     let outcome: Outcome;
     try {
-      outcome = await connectOnce(context, url, streamId, cursor, options, () => {
+      const answered = () => {
         connectedOnce = true;
-      });
+      };
+      outcome = overWs
+        ? await connectWsOnce(context, streamId, cursor, options, answered, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
+        : await connectOnce(context, url, streamId, cursor, options, answered);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       // A server that was never reached is a configuration problem, not a blip: say so at once.
@@ -114,20 +102,6 @@ export async function subscribeToStream(
     });
     await context.sleep(delayMs, options.signal);
     cursor.awaitingFirst = 'reconnected';
-  }
-}
-
-/** Emits `connected`/`reconnected` once per connection, with the number of events the server no longer had. */
-function confirm(cursor: Cursor, options: SubscribeOptions, lost: number): void {
-  const which = cursor.awaitingFirst;
-  if (which === null) return;
-  cursor.awaitingFirst = null;
-  cursor.attempt = 0;
-  if (which === 'reconnected') {
-    cursor.reconnects += 1;
-    options.onNotice?.({ type: 'reconnected', attempt: cursor.reconnects, lost, lastSeq: cursor.lastSeq });
-  } else {
-    options.onNotice?.({ type: 'connected', url: cursor.url, lost });
   }
 }
 
@@ -219,22 +193,4 @@ async function connectOnce(
 function validBatchMs(value: number | undefined): number {
   if (value === undefined || !Number.isFinite(value) || value <= 0) return 0;
   return Math.min(MAX_BATCH_MS, Math.round(value));
-}
-
-/** De-duplicates by seq, counts gaps, confirms the (re)connection, and hands the event on. */
-function deliver(cursor: Cursor, options: SubscribeOptions, id: string | undefined, event: CorchEvent): void {
-  if (event.event === 'heartbeat') {
-    // A heartbeat carries the last stored seq: at or below ours means nothing was missed.
-    if (cursor.awaitingFirst !== null && event.data.seq <= cursor.lastSeq) confirm(cursor, options, 0);
-    options.onEvent(event);
-    return;
-  }
-  const fromId = id === undefined ? Number.NaN : Number(id);
-  const seq = Number.isInteger(fromId) ? fromId : event.data.seq;
-  if (seq <= cursor.lastSeq) return;
-  const missing = seq - cursor.lastSeq - 1;
-  if (missing > 0) cursor.lost += missing;
-  confirm(cursor, options, Math.max(0, missing));
-  cursor.lastSeq = seq;
-  options.onEvent(event);
 }

@@ -66,7 +66,16 @@ export interface SubscribeOptions {
    * stored. A server that does not know the parameter answers 400; the subscription then asks without it.
    */
   batchMs?: number;
+  /**
+   * `sse` (the default): `GET /api/stream/events/{id}`. `ws`: the WebSocket route `GET /api/stream/ws/{id}`
+   * (DESIGN.md §7), the same events with the same resume and reconnect behaviour, for proxies and stacks
+   * that handle WebSockets better than long-lived HTTP responses.
+   */
+  transport?: StreamTransport;
 }
+
+/** How a subscription reads the stream. */
+export type StreamTransport = 'sse' | 'ws';
 
 export interface SubscribeResult {
   /** `task_completed` or `task_error`; null when the server answered 204 (the stream had already ended). */

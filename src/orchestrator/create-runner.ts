@@ -119,7 +119,8 @@ export function createRunner(options: RunnerOptions): Runner {
       const resolved = await (prepared.get(ctx.request) ?? resolveFor(ctx.request));
       prepared.delete(ctx.request);
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      await runPipeline(ctx, depsFor(ctx.request, resolved));
+      // A run taken over from a server that stopped goes on after the stages its log says were completed.
+      await runPipeline(ctx, depsFor(ctx.request, resolved), ctx.resume ? { resume: ctx.resume } : {});
     },
   };
 }

@@ -22,6 +22,8 @@ export interface ModelPrice {
 export interface ServerSettings {
   /** Provider used when a request names none. */
   provider?: ProviderName;
+  /** Where {@link provider} was set, e.g. "the --provider flag", for the message that names the provider. */
+  provider_source?: string;
   model?: string;
   stages?: Partial<Record<StageRole, StageOptions>>;
   providers?: Partial<Record<ProviderName, ProviderSettings>>;

@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'E_TOO_MANY_STREAMS'
   | 'E_TOO_MANY_CONNECTIONS'
   | 'E_INTERNAL'
+  /** The stream store (Redis) cannot be reached. */
+  | 'E_STORE_UNAVAILABLE'
   // how a run ends (task_error.code)
   | 'E_CANCELLED'
   | 'E_SHUTDOWN'
@@ -20,6 +22,8 @@ export type ErrorCode =
   | 'E_TIME_BUDGET'
   | 'E_STAGE_TIMEOUT'
   | 'E_COST_BUDGET'
+  /** The run's server stopped answering and no other instance could continue the run. */
+  | 'E_SERVER_LOST'
   // providers
   | 'E_PROVIDER_AUTH'
   | 'E_PROVIDER_RATE_LIMIT'

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './events.js';
 export * from './json-shape.js';
+export * from './outcome.js';
 export * from './provider-names.js';
 export * from './sse.js';
 export * from './stream-state.js';

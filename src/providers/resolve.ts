@@ -137,8 +137,11 @@ function using(provider: LlmProvider, why: string): ResolvedProvider {
  */
 export async function resolveProvider(opts: ResolveProviderOptions): Promise<ResolvedProvider> {
   const name = opts.name?.trim();
-  if (name) return using(createProvider(name, opts), 'asked for by name');
-  if (opts.settings?.provider) return using(createProvider(opts.settings.provider, opts), 'configured as the default provider');
+  const configured = opts.settings?.provider;
+  // The embedded server's settings say where the CLI found the provider; the request names it too.
+  const source = opts.settings?.provider_source;
+  if (name) return using(createProvider(name, opts), name === configured && source ? `from ${source}` : 'named in the request');
+  if (configured) return using(createProvider(configured, opts), source ? `from ${source}` : "the server's default provider");
 
   for (const candidate of KEY_DETECTION_ORDER) {
     const { key, hint } = keyFor(candidate, opts);

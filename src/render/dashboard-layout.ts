@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { DashboardState, StageRow, StatusLine } from './dashboard-state.js';
+import type { DashboardState, LivePane, StageRow, StatusLine } from './dashboard-state.js';
 import { formatCost, formatDuration, formatTokens, stageLabel } from './format.js';
 import { displayWidth, firstLine, padEnd, truncate, wrapLines, wrapTail } from './text.js';
 
@@ -107,7 +107,23 @@ function statusLines(state: DashboardState, width: number, c: ChalkInstance, ful
 }
 
 function compactLabel(row: StageRow): string {
-  return row.iteration > 0 ? `${row.agent} ${row.iteration}` : row.agent;
+  const base = row.iteration > 0 ? `${row.agent} ${row.iteration}` : row.agent;
+  return row.candidate === undefined ? base : `${base} #${row.candidate}`;
+}
+
+/** "Coder", "Refiner · round 2", and "Coder #2" for candidate 2 of a consensus stage. */
+function fullLabel(row: StageRow): string {
+  return row.candidate === undefined ? stageLabel(row) : `${stageLabel(row)} #${row.candidate}`;
+}
+
+/** What a done row adds after duration, tokens and cost: a candidate's model and pick, a Judge's pick, a replay. */
+function doneNotes(row: StageRow): string[] {
+  const notes: string[] = [];
+  if (row.candidate !== undefined) notes.push(row.model);
+  if (row.picked) notes.push('★ picked');
+  if (row.choice !== undefined) notes.push(`picked #${row.choice}`);
+  if (row.cacheHit) notes.push(`cached, saved ${formatCost(row.savedCost ?? null)}`);
+  return notes;
 }
 
 function rowLine(row: StageRow, text: string, labelWidth: number, width: number, c: ChalkInstance, now: number): string {
@@ -128,16 +144,18 @@ function rowLine(row: StageRow, text: string, labelWidth: number, width: number,
       // "tok" is output tokens on a working row and a done one alike; while streaming, each delta counts as
       // about one, so the live figure is marked approximate.
       const since = row.startedAtMs === null ? null : Math.max(0, now - row.startedAtMs);
-      detail = [formatDuration(since), `~${formatTokens(row.deltas)} tok`, firstLine(row.description)].join(' · ');
+      const what = row.candidate === undefined ? firstLine(row.description) : row.model;
+      detail = [formatDuration(since), `~${formatTokens(row.deltas)} tok`, what].join(' · ');
       return `${icon} ${c.bold(label)} ${truncate(detail, detailWidth)}`.trimEnd();
     }
     case 'done': {
       const tokens = row.usage ? row.usage.output_tokens : 0;
-      detail = [formatDuration(row.durationMs), `${formatTokens(tokens)} tok`, formatCost(row.cost)].join(' · ');
+      detail = [formatDuration(row.durationMs), `${formatTokens(tokens)} tok`, formatCost(row.cost), ...doneNotes(row)].join(' · ');
       return `${icon} ${label} ${c.dim(truncate(detail, detailWidth))}`.trimEnd();
     }
     case 'failed':
-      detail = row.durationMs === null ? 'failed' : `failed after ${formatDuration(row.durationMs)}`;
+      detail = row.durationMs === null || row.error !== undefined ? 'failed' : `failed after ${formatDuration(row.durationMs)}`;
+      if (row.error !== undefined) detail += `: ${firstLine(row.error)}`;
       return `${icon} ${c.red(label)} ${c.red(truncate(detail, detailWidth))}`.trimEnd();
     case 'skipped':
       return `${icon} ${c.dim(label)} ${c.dim(truncate('skipped (not needed)', detailWidth))}`.trimEnd();
@@ -148,8 +166,8 @@ function rowLines(state: DashboardState, width: number, budget: number, c: Chalk
   if (budget <= 0 || state.rows.length === 0) return [];
   const cap = Math.max(4, Math.floor(width * MAX_LABEL_SHARE));
   // "Reviewer · round 2" where it fits, "Reviewer 2" on narrow terminals.
-  const compact = Math.max(...state.rows.map((row) => displayWidth(stageLabel(row)))) > cap;
-  const labelOf = (row: StageRow) => (compact ? compactLabel(row) : stageLabel(row));
+  const compact = Math.max(...state.rows.map((row) => displayWidth(fullLabel(row)))) > cap;
+  const labelOf = (row: StageRow) => (compact ? compactLabel(row) : fullLabel(row));
   const labelWidth = Math.min(Math.max(...state.rows.map((row) => displayWidth(labelOf(row)))), cap);
   const all = state.rows;
   if (all.length <= budget) return all.map((row) => rowLine(row, labelOf(row), labelWidth, width, c, now));
@@ -165,12 +183,60 @@ function rowLines(state: DashboardState, width: number, budget: number, c: Chalk
   return [...rows, c.dim(truncate(`  … ${hidden}`, width))];
 }
 
+/** Narrowest column a candidate's pane gets side by side; narrower terminals stack the panes. */
+export const MIN_PANE_COLUMN_WIDTH = 30;
+const COLUMN_GAP = ' │ ';
+
+function paneTitle(state: DashboardState, pane: LivePane): string {
+  if (pane.candidate === undefined) return stageLabel(pane);
+  const row = state.rows.find((r) => r.chunk === pane.chunk);
+  const parts = [`${stageLabel(pane)} #${pane.candidate}/${pane.candidates ?? '?'}`];
+  if (row) {
+    parts.push(row.model);
+    const tokens = row.status === 'working' ? `~${formatTokens(row.deltas)}` : formatTokens(row.usage?.output_tokens ?? 0);
+    parts.push(`${tokens} tok`);
+    if (row.status !== 'working') parts.push(row.status === 'failed' ? 'failed' : formatCost(row.cost));
+    if (row.picked) parts.push('★');
+  }
+  return parts.join(' · ');
+}
+
+function rule(title: string, width: number, c: ChalkInstance): string {
+  const head = `─${truncate(` ${title} `, Math.max(0, width - 2))}`;
+  return c.dim(head + '─'.repeat(Math.max(0, width - displayWidth(head))));
+}
+
+/**
+ * The live text: one pane across the width, or a consensus stage's candidates side by side — in columns
+ * when each gets at least {@link MIN_PANE_COLUMN_WIDTH} columns, stacked otherwise — each with its model,
+ * tokens and cost.
+ */
 function paneLines(state: DashboardState, width: number, budget: number, c: ChalkInstance): string[] {
-  if (budget < 2 || state.live === null) return [];
-  const title = ` ${stageLabel(state.live)} `;
-  const rule = `─${truncate(title, width - 2)}`;
-  const lines = [c.dim(rule + '─'.repeat(Math.max(0, width - displayWidth(rule))))];
-  return [...lines, ...wrapTail(state.live.text, width, budget - 1)];
+  const panes = state.panes;
+  if (budget < 2 || panes.length === 0) return [];
+  if (panes.length === 1) {
+    const pane = panes[0]!;
+    return [rule(paneTitle(state, pane), width, c), ...wrapTail(pane.text, width, budget - 1)];
+  }
+  const gaps = displayWidth(COLUMN_GAP) * (panes.length - 1);
+  const columnWidth = Math.floor((width - gaps) / panes.length);
+  if (columnWidth >= MIN_PANE_COLUMN_WIDTH) {
+    const columns = panes.map((pane) => [
+      rule(paneTitle(state, pane), columnWidth, c),
+      ...padLines(wrapTail(pane.text, columnWidth, budget - 1), budget - 1),
+    ]);
+    const lines: string[] = [];
+    for (let i = 0; i < budget; i++) lines.push(columns.map((col) => padEnd(col[i] ?? '', columnWidth)).join(c.dim(COLUMN_GAP)).trimEnd());
+    return lines;
+  }
+  // Stacked: each candidate gets its share of the lines, a title and the tail of its text.
+  const share = Math.floor(budget / panes.length);
+  if (share < 2) return panes.slice(0, budget).map((pane) => rule(paneTitle(state, pane), width, c));
+  return panes.flatMap((pane) => [rule(paneTitle(state, pane), width, c), ...wrapTail(pane.text, width, share - 1)]);
+}
+
+function padLines(lines: string[], count: number): string[] {
+  return lines.length >= count ? lines : [...lines, ...Array.from({ length: count - lines.length }, () => '')];
 }
 
 function progressLine(state: DashboardState, width: number, c: ChalkInstance): string {

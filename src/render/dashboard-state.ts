@@ -7,7 +7,7 @@ import type {
   TokenStreamData,
   Usage,
 } from '../protocol/index.js';
-import { assertNever } from '../protocol/index.js';
+import { assertNever, errorOutcome } from '../protocol/index.js';
 import { noticeText } from './notice-text.js';
 import type { RenderNotice } from './types.js';
 
@@ -41,6 +41,27 @@ export interface StageRow {
   cost: number | null;
   /** `token_stream` deltas received for this chunk (a live stand-in for output tokens). */
   deltas: number;
+  /** For a candidate of a consensus stage: its number (1-based) and how many run side by side. */
+  candidate?: number;
+  candidates?: number;
+  /** Replayed from the stage cache, and what that saved. */
+  cacheHit?: boolean;
+  savedCost?: number | null;
+  /** A Judge's pick (candidate number); on a candidate row: whether the Judge picked it. */
+  choice?: number;
+  picked?: boolean;
+  /** A candidate that failed while the others carried the stage: what went wrong. */
+  error?: string;
+}
+
+/** The live text of one working (or just finished) chunk; a consensus stage has one per candidate. */
+export interface LivePane {
+  chunk: number;
+  agent: string;
+  iteration: number;
+  candidate?: number;
+  candidates?: number;
+  text: string;
 }
 
 export interface StatusLine {
@@ -69,10 +90,10 @@ export interface DashboardState {
   /** Usage of finished chunks. */
   usage: Usage;
   rows: StageRow[];
-  /** The chunk being worked on, if any. */
-  current: number | null;
+  /** The chunks being worked on: one, or every candidate of a consensus stage. */
+  working: number[];
   /** The tail of the latest agent's streamed text; kept after its chunk ends until the next one starts. */
-  live: { chunk: number; agent: string; iteration: number; text: string } | null;
+  panes: LivePane[];
   /** The latest output of each stage, from `chunk_completed` (or `task_completed.outputs`). */
   outputs: Partial<Record<StageRole, string>>;
   connection: StatusLine | null;
@@ -111,8 +132,8 @@ export function initialDashboardState(): DashboardState {
     actualCost: null,
     usage: { input_tokens: 0, output_tokens: 0 },
     rows: [],
-    current: null,
-    live: null,
+    working: [],
+    panes: [],
     outputs: {},
     connection: null,
     messages: [],
@@ -191,18 +212,39 @@ function fromProgress(data: TaskProgressData, state: DashboardState): DashboardS
   };
 }
 
+/** A pane for `d`'s chunk: beside the current panes when all are candidates of the same group, else alone. */
+function openPane(panes: readonly LivePane[], d: LivePane): LivePane[] {
+  const group = (p: LivePane) => `${p.agent}|${p.iteration}|${p.candidates}`;
+  const sameGroup = d.candidate !== undefined && panes.length > 0 && panes.every((p) => p.candidate !== undefined && group(p) === group(d));
+  if (!sameGroup) return [d];
+  return [...panes.filter((p) => p.chunk !== d.chunk), d].sort((a, b) => (a.candidate ?? 0) - (b.candidate ?? 0));
+}
+
 function reduceTokens(state: DashboardState, d: TokenStreamData): DashboardState {
-  const live =
-    state.live && state.live.chunk === d.chunk_number ? state.live : { chunk: d.chunk_number, agent: d.agent, iteration: 0, text: '' };
+  let panes = state.panes;
+  let index = panes.length === 1 && panes[0]!.chunk === d.chunk_number ? 0 : panes.findIndex((p) => p.chunk === d.chunk_number);
+  if (index < 0) {
+    // Joined mid-chunk (a reconnect): its pane starts with the text that arrives from here.
+    panes = openPane(panes, {
+      chunk: d.chunk_number,
+      agent: d.agent,
+      iteration: 0,
+      text: '',
+      ...(d.candidate === undefined ? {} : { candidate: d.candidate, candidates: d.candidates ?? 1 }),
+    });
+    index = panes.findIndex((p) => p.chunk === d.chunk_number);
+  }
+  const pane = panes[index]!;
   // Trimmed in steps rather than per token: slicing a 16 000-character string copies it, on every event.
-  const joined = live.text + d.tokens;
+  const joined = pane.text + d.tokens;
   const text = joined.length > LIVE_TEXT_MAX_CHARS + LIVE_TEXT_SLACK_CHARS ? joined.slice(-LIVE_TEXT_MAX_CHARS) : joined;
+  const nextPanes = panes.length === 1 ? [{ ...pane, text }] : panes.map((p, i) => (i === index ? { ...p, text } : p));
   return {
     ...state,
     lastSeq: Math.max(state.lastSeq, d.seq),
     streamId: state.streamId ?? d.stream_id,
     firstOutputSeen: true,
-    live: { ...live, text },
+    panes: nextPanes,
     rows: updateRow(state.rows, d.chunk_number, (row) => ({ ...row, deltas: row.deltas + 1 })),
   };
 }
@@ -232,6 +274,9 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
         usage: null,
         cost: null,
         deltas: 0,
+        ...(d.candidate === undefined ? {} : { candidate: d.candidate }),
+        ...(d.candidates === undefined ? {} : { candidates: d.candidates }),
+        ...(d.cache_hit ? { cacheHit: true } : {}),
       };
       const exists = next.rows.some((row) => row.chunk === d.chunk_number);
       const rows = exists
@@ -241,32 +286,49 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
         ...next,
         phase: isFinished(next) ? next.phase : 'running',
         rows,
-        current: d.chunk_number,
+        working: [...next.working.filter((n) => n !== d.chunk_number), d.chunk_number].sort((a, b) => a - b),
         totalChunks: Math.max(next.totalChunks, d.total_chunks, rows.length),
-        live: { chunk: d.chunk_number, agent: d.agent, iteration: d.iteration, text: '' },
+        panes: openPane(next.panes, {
+          chunk: d.chunk_number,
+          agent: d.agent,
+          iteration: d.iteration,
+          text: '',
+          ...(d.candidate === undefined ? {} : { candidate: d.candidate, candidates: d.candidates ?? 1 }),
+        }),
         // A status line about the connection is stale once work visibly moves on.
         connection: next.connection?.level === 'error' ? next.connection : null,
       };
     }
     case 'chunk_completed': {
       const d = event.data;
-      const rows = updateRow(next.rows, d.chunk_number, (row) => ({
+      let rows = updateRow(next.rows, d.chunk_number, (row) => ({
         ...row,
-        status: 'done',
+        status: d.error ? 'failed' : 'done',
         durationMs: d.duration_ms,
         usage: d.usage,
         cost: d.cost,
+        ...(d.cache_hit ? { cacheHit: true, savedCost: d.saved_cost ?? null } : {}),
+        ...(d.choice === undefined ? {} : { choice: d.choice }),
+        ...(d.error ? { error: d.error.message } : {}),
       }));
+      // The Judge's pick: the candidate rows just before it, of the same round.
+      if (d.choice !== undefined && d.candidates !== undefined) {
+        const first = d.chunk_number - d.candidates;
+        rows = rows.map((row) =>
+          row.chunk >= first && row.chunk < d.chunk_number && row.candidate !== undefined ? { ...row, picked: row.candidate === d.choice } : row,
+        );
+      }
       return {
         ...next,
         rows,
-        current: next.current === d.chunk_number ? null : next.current,
-        chunksCompleted: Math.max(next.chunksCompleted, rows.filter((r) => r.status === 'done').length),
+        working: next.working.filter((n) => n !== d.chunk_number),
+        chunksCompleted: Math.max(next.chunksCompleted, rows.filter((r) => r.status === 'done' || r.error !== undefined).length),
         usage: {
           input_tokens: next.usage.input_tokens + d.usage.input_tokens,
           output_tokens: next.usage.output_tokens + d.usage.output_tokens,
         },
-        outputs: { ...next.outputs, [d.stage]: d.output },
+        // A candidate's output is the stage's only once the Judge picks it; task_completed has the final ones.
+        outputs: d.candidate === undefined && d.stage !== 'judge' ? { ...next.outputs, [d.stage]: d.output } : next.outputs,
       };
     }
     case 'task_completed': {
@@ -275,7 +337,7 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
         ...next,
         phase: 'completed',
         firstOutputSeen: true,
-        current: null,
+        working: [],
         // Planned rounds that were not needed (the review approved early) did not run.
         rows: next.rows.map((row) => (row.status === 'waiting' || row.status === 'working' ? { ...row, status: 'skipped' } : row)),
         endedAtMs: parseTime(d.timestamp),
@@ -292,13 +354,13 @@ function reduceEvent(state: DashboardState, event: CorchEvent): DashboardState {
     }
     case 'task_error': {
       const d = event.data;
-      const failedChunk = next.current ?? next.rows.find((row) => row.stage === d.stage && row.status !== 'done')?.chunk;
+      const failedChunk = next.working[0] ?? next.rows.find((row) => row.stage === d.stage && row.status !== 'done')?.chunk;
       const ended = parseTime(d.timestamp);
       return {
         ...next,
-        phase: d.code === 'E_CANCELLED' ? 'cancelled' : 'failed',
+        phase: errorOutcome(d.code),
         firstOutputSeen: true,
-        current: null,
+        working: [],
         rows: next.rows.map((row) => {
           if (row.chunk === failedChunk) {
             const durationMs = row.startedAtMs !== null && ended !== null ? Math.max(0, ended - row.startedAtMs) : null;

@@ -57,7 +57,13 @@ function toEvent(value: unknown): CorchEvent | string {
   return { event, data } as CorchEvent;
 }
 
-/** Parses NDJSON text; `name` is used in messages ("events.ndjson:12: …"). Blank lines are skipped. */
+/** What to pass instead of a file that is not an event log. */
+const EVENT_LOG_HINT = 'pass a log written by `corch run --events FILE` (or `--progress json`)';
+
+/**
+ * Parses NDJSON text; `name` is used in messages ("events.ndjson:12: …"). Blank lines are skipped. A file
+ * whose first line is not an event is not an event log at all, and the error says so.
+ */
 export function parseEventLog(text: string, name: string): EventLogContents {
   const lines = text.split('\n');
   const events: CorchEvent[] = [];
@@ -70,6 +76,7 @@ export function parseEventLog(text: string, name: string): EventLogContents {
     try {
       parsed = JSON.parse(line);
     } catch (cause) {
+      if (events.length === 0) throw new CorchError('E_IO', `${name} is not a corch event log (line ${index + 1} is not JSON); ${EVENT_LOG_HINT}`, { cause });
       if (isLast) {
         truncatedLastLine = true;
         continue;
@@ -77,7 +84,10 @@ export function parseEventLog(text: string, name: string): EventLogContents {
       throw new CorchError('E_IO', `${name}:${index + 1}: not a JSON line (${(cause as Error).message})`, { cause });
     }
     const event = toEvent(parsed);
-    if (typeof event === 'string') throw new CorchError('E_IO', `${name}:${index + 1}: ${event}`);
+    if (typeof event === 'string') {
+      if (events.length === 0) throw new CorchError('E_IO', `${name} is not a corch event log (line ${index + 1}: ${event}); ${EVENT_LOG_HINT}`);
+      throw new CorchError('E_IO', `${name}:${index + 1}: ${event}`);
+    }
     events.push(event);
   }
   return { events, truncatedLastLine };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
-import type { ChunkStartedData, CorchEvent } from '../protocol/index.js';
+import { type ChunkStartedData, type CorchEvent, errorOutcome } from '../protocol/index.js';
 import { colorLevel } from './color.js';
 import { type DashboardState, initialDashboardState, reduceDashboard } from './dashboard-state.js';
 import { formatCost, formatCount, formatDuration, stageLabel } from './format.js';
@@ -45,8 +45,15 @@ export function createPlainRenderer(deps: RendererDeps): Renderer {
     }
   };
 
+  /**
+   * Candidates of a consensus stage stream side by side; their text is held per candidate and printed as
+   * one group when the candidate finishes, so the log reads one candidate at a time.
+   */
+  const candidates = new Map<number, { started: ChunkStartedData; text: string }>();
+
   const openGroup = (d: ChunkStartedData) => {
-    const title = `[${d.chunk_number}/${Math.max(d.total_chunks, state.totalChunks)}] ${stageLabel(d)}: ${d.description}`;
+    const label = d.candidate === undefined ? stageLabel(d) : `${stageLabel(d)} · candidate ${d.candidate} of ${d.candidates} (${d.model})`;
+    const title = `[${d.chunk_number}/${Math.max(d.total_chunks, state.totalChunks)}] ${label}: ${d.description}`;
     if (!github) {
       line(c.cyan(`▶ ${sanitize(title)}`));
       return;
@@ -86,23 +93,46 @@ export function createPlainRenderer(deps: RendererDeps): Renderer {
           line(c.dim(`plan: another review round added (${event.data.total_chunks} chunks)`));
         }
         break;
-      case 'chunk_started':
-        flushText(true);
-        closeGroup();
-        openGroup(event.data);
-        break;
-      case 'token_stream':
-        pending += event.data.tokens;
-        flushText(false);
-        break;
-      case 'chunk_completed': {
-        flushText(true);
-        closeGroup();
+      case 'chunk_started': {
         const d = event.data;
+        flushText(true);
+        closeGroup();
+        if (d.candidate !== undefined) {
+          candidates.set(d.chunk_number, { started: d, text: '' });
+          line(c.cyan(`▶ [${d.chunk_number}/${Math.max(d.total_chunks, state.totalChunks)}] ${stageLabel(d)} · candidate ${d.candidate} of ${d.candidates} (${sanitize(d.model)}) started`));
+        } else openGroup(d);
+        break;
+      }
+      case 'token_stream': {
+        const held = event.data.candidate === undefined ? undefined : candidates.get(event.data.chunk_number);
+        if (held) held.text += event.data.tokens;
+        else {
+          pending += event.data.tokens;
+          flushText(false);
+        }
+        break;
+      }
+      case 'chunk_completed': {
+        const d = event.data;
+        const held = d.candidate === undefined ? undefined : candidates.get(d.chunk_number);
+        if (held) {
+          candidates.delete(d.chunk_number);
+          openGroup(held.started);
+          pending = held.text;
+        }
+        flushText(true);
+        closeGroup();
+        const where = `[${d.chunk_number}/${state.totalChunks}] ${stageLabel(d)}${d.candidate === undefined ? '' : ` · candidate ${d.candidate}`}`;
+        if (d.error) {
+          line(c.red(`✖ ${where} failed (${d.error.code}): ${sanitize(d.error.message)}`));
+          break;
+        }
         const tokens = formatCount(d.usage.input_tokens + d.usage.output_tokens);
-        line(
-          c.green(`✔ [${d.chunk_number}/${state.totalChunks}] ${stageLabel(d)} done in ${formatDuration(d.duration_ms)} · ${tokens} tokens · ${formatCost(d.cost)}`),
-        );
+        const notes = [
+          ...(d.cache_hit ? [`from the cache, saved ${formatCost(d.saved_cost ?? null)}`] : []),
+          ...(d.choice === undefined ? [] : [`picked candidate ${d.choice}`]),
+        ];
+        line(c.green(`✔ ${where} done in ${formatDuration(d.duration_ms)} · ${tokens} tokens · ${formatCost(d.cost)}${notes.map((n) => ` · ${n}`).join('')}`));
         break;
       }
       case 'task_completed': {
@@ -118,9 +148,11 @@ export function createPlainRenderer(deps: RendererDeps): Renderer {
         closeGroup();
         const d = event.data;
         const where = d.stage ? ` in ${d.stage}` : '';
-        if (d.code === 'E_CANCELLED') line(c.yellow(`✖ cancelled${where}: ${sanitize(d.error)}`));
+        const cancelled = errorOutcome(d.code) === 'cancelled';
+        if (cancelled) line(c.yellow(`✖ cancelled${where}: ${sanitize(d.error)}`));
         else line(c.red(`✖ failed (${d.code})${where}: ${sanitize(d.error)}`));
-        if (github && d.code !== 'E_CANCELLED') line(`::error title=${escapeProperty(`corch run failed (${d.code})`)}::${escapeData(sanitize(d.error))}`);
+        if (github && cancelled) line(`::warning title=${escapeProperty('corch run cancelled')}::${escapeData(sanitize(d.error))}`);
+        if (github && !cancelled) line(`::error title=${escapeProperty(`corch run failed (${d.code})`)}::${escapeData(sanitize(d.error))}`);
         break;
       }
       case 'system_message':

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { CorchError, type StageRole, type TaskCompletedData } from '../protocol/index.js';
 import type { DashboardState } from './dashboard-state.js';
 import { formatCost, formatCount, formatDuration } from './format.js';
@@ -65,13 +65,18 @@ export function renderResultMarkdown(source: ResultSource): string {
   return out.join('\n');
 }
 
-/** Writes {@link renderResultMarkdown} to `path` via a temporary file and a rename, so no reader sees half of it. */
+/**
+ * Writes {@link renderResultMarkdown} to `path` via a temporary file and a rename, so no reader sees half of
+ * it; when either step fails the temporary file is removed, and the error says which file and why.
+ */
 export async function writeResultMarkdown(path: string, source: ResultSource): Promise<void> {
   const temporary = `${path}.${Date.now().toString(36)}.tmp`;
   try {
     await writeFile(temporary, renderResultMarkdown(source), 'utf8');
     await rename(temporary, path);
   } catch (cause) {
-    throw new CorchError('E_IO', `cannot write --output file ${path}: ${(cause as Error).message}`, { cause });
+    await rm(temporary, { force: true }).catch(() => {});
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new CorchError('E_IO', `cannot write ${path}${code ? ` (${code})` : ''}`, { cause });
   }
 }

@@ -8,6 +8,8 @@ import type { WebAssets } from './web-page.js';
 /** What the route handlers share: built once per server by `startServer`. */
 export interface ServerContext {
   readonly manager: StreamManager;
+  /** This server's name on /healthz (and in leases, with a shared store). */
+  readonly instanceId: string;
   readonly clock: Clock;
   readonly apiKey: string | undefined;
   readonly corsOrigin: string | undefined;

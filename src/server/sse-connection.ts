@@ -3,13 +3,18 @@ import { encodeComment, encodeEvent, encodeRetry } from '../protocol/sse.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import { isoTimestamp } from '../streams/clock.js';
 import type { EntryBatch, StoredEntry } from '../streams/stream-store.js';
-import { type FollowerShared, StreamFollower } from './stream-follower.js';
+import { type FollowEnd, type FollowerShared, StreamFollower } from './stream-follower.js';
 
 export { READ_BATCH_BYTES, READ_BATCH_LIMIT } from './stream-follower.js';
 
 /** TCP keep-alive probes on idle SSE sockets, so a peer that vanished is noticed. */
 const SSE_TCP_KEEPALIVE_MS = 30_000;
 const KEEP_ALIVE_COMMENT = encodeComment('keep-alive');
+/** What a subscriber is told to wait before reconnecting when the store went away under its stream. */
+export const STORE_OUTAGE_RETRY_MS = 5000;
+const STORE_OUTAGE_TEXT =
+  encodeRetry(STORE_OUTAGE_RETRY_MS) +
+  encodeComment('the stream store is unreachable; reconnect with Last-Event-ID to resume');
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -91,8 +96,11 @@ export class SseConnection extends StreamFollower {
     this.#res.once('drain', onDrain);
   }
 
-  protected finish(): void {
-    if (this.#prefix !== '') this.#res.write(this.#prefix);
+  protected finish(end: FollowEnd): void {
+    // A store outage: a longer `retry:`, so clients wait for Redis to come back before reconnecting.
+    const text = this.#prefix + (end === 'unavailable' ? STORE_OUTAGE_TEXT : '');
+    this.#prefix = '';
+    if (text !== '') this.#res.write(text);
     this.#res.end();
   }
 

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderOffer } from '../providers/provider-offer.js';
 import { type Clock, systemClock } from '../streams/clock.js';
 import type { Runner } from '../streams/run-function.js';
 import { StreamManager } from '../streams/stream-manager.js';
+import type { RunCoordinator } from '../streams/run-coordinator.js';
 import type { StreamStore } from '../streams/stream-store.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
 import { createRequestHandler } from './request-handler.js';
@@ -60,6 +62,13 @@ export interface ServerOptions {
   retryMs?: number;
   /** Defaults to an in-memory store. A given store is not closed by `close()`. */
   store?: StreamStore;
+  /** This server's name on /healthz; defaults to the shared store's instance id, or a random one. */
+  instanceId?: string;
+  /**
+   * With a store shared by several servers (Redis): leases, cancels from any server, take-over of runs
+   * whose server stopped, and hand-over on close instead of cancelling. Not stopped by `close()`'s caller.
+   */
+  coordinator?: RunCoordinator;
   /** Injected for tests (TTL, heartbeats); defaults to the system clock. */
   clock?: Clock;
   /** Receives unexpected errors (answered with a bare 500). Default: ignored. */
@@ -94,11 +103,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
     ...(options.disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds: options.disconnectGraceSeconds } : {}),
+    ...(options.coordinator ? { coordinator: options.coordinator } : {}),
   });
   const connections = new Set<StreamFollower>();
   let notifyIdle: (() => void) | undefined;
   const ctx: ServerContext = {
     manager,
+    instanceId: options.instanceId ?? storeInstanceId(options.store) ?? randomUUID().slice(0, 8),
     clock,
     apiKey: options.apiKey === '' ? undefined : options.apiKey,
     corsOrigin: options.corsOrigin === '' ? undefined : options.corsOrigin,
@@ -147,12 +158,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // Listening first: a run taken over at once has a server for its subscribers to reach.
+  try {
+    await manager.start();
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
 
   let closing: Promise<void> | undefined;
   const shutdown = async (): Promise<void> => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await manager.shutdown();
+    // Handed-over runs go on elsewhere: their subscribers are ended now and reconnect to another server.
+    if (manager.shared) for (const connection of [...connections]) connection.end();
     if (connections.size > 0) {
       // Subscribers now read their final task_error and end themselves; cut the ones that cannot.
       await new Promise<void>((resolve) => {
@@ -182,4 +202,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/** The instance id a shared store was opened with (it names this server in leases). */
+function storeInstanceId(store: StreamStore | undefined): string | undefined {
+  const id = (store as { instanceId?: unknown } | undefined)?.instanceId;
+  return typeof id === 'string' ? id : undefined;
 }

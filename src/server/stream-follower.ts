@@ -33,7 +33,9 @@ export type FollowEnd =
   /** The server ended it (shutdown). */
   | 'server'
   /** The store failed under a read: the client resumes from its cursor. */
-  | 'failed';
+  | 'failed'
+  /** The store cannot be reached for now (Redis is away): the client comes back later from its cursor. */
+  | 'unavailable';
 
 /**
  * One subscriber of one stream, whatever the transport: it owns the cursor, subscribes once and reads the log
@@ -149,6 +151,11 @@ export abstract class StreamFollower implements HeartbeatTarget, StreamListener 
 
   onGone(): void {
     this.#end('gone');
+  }
+
+  /** The store cannot deliver for now (Redis went away): the client is told to come back later. */
+  onInterrupted(): void {
+    this.#end('unavailable');
   }
 
   /** Sends a heartbeat with the stream's state (called by the heartbeat wheel). */

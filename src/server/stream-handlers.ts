@@ -90,14 +90,20 @@ export function handleProviders(ctx: ServerContext, res: ServerResponse, headers
   sendJson(res, 200, ctx.providers ?? { default_provider: null, providers: [] }, headers);
 }
 
-/** `GET /healthz` → liveness and counters. Open without an API key so that probes can reach it. */
+/**
+ * `GET /healthz` → liveness and counters, naming this instance and its store. 503 while the store cannot
+ * be reached (a load balancer then sends clients elsewhere). Open without an API key so probes reach it.
+ */
 export function handleHealth(ctx: ServerContext, res: ServerResponse, headers: Record<string, string>): void {
   const { live, total } = ctx.manager.counts();
+  const store = ctx.manager.store.health?.() ?? { kind: 'memory', label: 'memory', available: true };
   sendJson(
     res,
-    200,
+    store.available ? 200 : 503,
     {
-      status: 'ok',
+      status: store.available ? 'ok' : 'store_unavailable',
+      instance: ctx.instanceId,
+      store: { kind: store.kind, url: store.label, available: store.available },
       uptime_seconds: Math.round((ctx.clock.now() - ctx.startedAt) / 1000),
       streams: { live, total, max: ctx.manager.maxStreams },
       connections: { ...countByTransport(ctx.connections), max: ctx.maxConnections },

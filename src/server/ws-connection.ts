@@ -20,6 +20,10 @@ const CLOSE_FOR: Readonly<Record<FollowEnd, readonly [number, string]>> = {
   gone: [WS_CLOSE.NOT_FOUND, wsCloseReason('E_NOT_FOUND', 'the stream no longer exists (deleted or expired)')],
   server: [WS_CLOSE.GOING_AWAY, wsCloseReason('E_SHUTDOWN', 'the server is shutting down; resume with last_event_id')],
   failed: [WS_CLOSE.INTERNAL, wsCloseReason('E_INTERNAL', 'reading the stream failed; resume with last_event_id')],
+  unavailable: [
+    WS_CLOSE.TRY_AGAIN_LATER,
+    wsCloseReason('E_STORE_UNAVAILABLE', 'the stream store is unreachable; reconnect later with last_event_id'),
+  ],
 };
 
 export interface WsConnectionOptions {

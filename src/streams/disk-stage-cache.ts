@@ -79,6 +79,9 @@ export class DiskStageCache implements StageCache {
       await mkdir(this.entriesDir, { recursive: true });
       await writeFile(temp, JSON.stringify(entry), { encoding: 'utf8', mode: 0o600 });
       await rename(temp, file);
+      // Last use is the mtime, on this cache's clock (a hit touches it the same way).
+      const seconds = this.now() / 1000;
+      await utimes(file, seconds, seconds).catch(() => {});
       await this.evict();
     } catch {
       await unlink(temp).catch(() => {});

@@ -7,7 +7,7 @@ export { MemoryStreamStore, SHARED_BATCH_LIMIT } from './memory-stream-store.js'
 export type { RunContext, Runner } from './run-function.js';
 export type { StreamManagerOptions } from './stream-manager.js';
 export { DEFAULT_MAX_STREAMS, DEFAULT_TTL_SECONDS, StreamManager } from './stream-manager.js';
-export { reduceStreamState, stateChanges, statusForErrorCode } from './stream-state-reducer.js';
+export { reduceStreamState, stateChanges } from './stream-state-reducer.js';
 export type { EntryBatch, StoredEntry, StreamListener, StreamStore } from './stream-store.js';
 export { taskErrorFor } from './task-error.js';
 export type { WaitOutcome } from './wait-for-entries.js';

@@ -1,8 +1,8 @@
-import type { EventInput, StreamStatus } from '../protocol/events.js';
+import type { EventInput, StageRole, StreamStatus } from '../protocol/events.js';
 import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TimerHandle } from './clock.js';
-import type { RunContext } from './run-function.js';
+import type { ResumePoint, RunContext } from './run-function.js';
 import type { StateBasis } from './stream-state-reducer.js';
 import type { StoredEntry } from './stream-store.js';
 
@@ -35,6 +35,8 @@ export class LocalRun implements RunContext, StateBasis {
   lastSeq = 0;
   /** Set once a terminal event was accepted: later emits are ignored. */
   ended = false;
+  /** The stage of the latest chunk_started, named by a cancel's or shutdown's task_error. */
+  currentStage: StageRole | null = null;
   // What deriving the next event's state changes needs, as of the last accepted event (the whole state
   // lives in the store).
   status: StreamStatus;
@@ -50,6 +52,10 @@ export class LocalRun implements RunContext, StateBasis {
   pending: PendingAppend | undefined = undefined;
   /** Resolves once the run function has returned or thrown and its last event is stored. */
   settled: Promise<void> = SETTLED;
+  /** Set on a run taken over from another server: where it continues. */
+  resume: ResumePoint | undefined = undefined;
+  /** This server stopped running it without ending it (handed over, or another server took it). */
+  released = false;
   readonly #appender: RunAppender;
 
   constructor(appender: RunAppender, streamId: string, request: TaskRequest, basis: StateBasis) {

@@ -1,4 +1,4 @@
-import type { EventInput } from '../protocol/events.js';
+import type { ChunkCompletedData, EventInput } from '../protocol/events.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 
 /** What the StreamManager hands to the code that executes a run. */
@@ -16,6 +16,17 @@ export interface RunContext {
    * (for example it was cancelled), emits are ignored and resolve without storing anything.
    */
   emit(event: EventInput): Promise<void>;
+  /**
+   * Set when this run continues one that another server started and stopped answering (DESIGN §5): the
+   * log already holds its `task_started` and the stages it completed, and the run goes on after them.
+   */
+  readonly resume?: ResumePoint | undefined;
+}
+
+/** Where a taken-over run continues from: what its log says was done. */
+export interface ResumePoint {
+  /** The `chunk_completed` data of every stage completed before, in log order (the stage outputs). */
+  readonly completed: readonly ChunkCompletedData[];
 }
 
 /**

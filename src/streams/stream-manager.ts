@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { CorchError } from '../protocol/errors.js';
 import { type EventInput, isTerminalEvent, type StoredEvent } from '../protocol/events.js';
-import type { StreamState } from '../protocol/stream-state.js';
+import { FINISHED_STATUSES, type StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { type Clock, isoTimestamp, systemClock } from './clock.js';
 import { LocalRun, type PendingAppend } from './local-run.js';
 import { LogEntry } from './log-entry.js';
 import { MemoryStreamStore } from './memory-stream-store.js';
+import { movedMessage, recoverRun } from './recover-run.js';
+import type { OrphanedRun, RunCoordinator } from './run-coordinator.js';
 import type { Runner } from './run-function.js';
 import { type StateBasis, stateChanges } from './stream-state-reducer.js';
-import type { StreamStore } from './stream-store.js';
+import type { EntryBatch, StoredEntry, StreamListener, StreamStore } from './stream-store.js';
 import { taskErrorFor } from './task-error.js';
 
 /** How long a finished stream stays readable before it is removed. */
@@ -19,6 +21,13 @@ export const DEFAULT_MAX_STREAMS = 100;
 /** How long an `on_disconnect: "cancel"` run may have no subscriber before it is cancelled. */
 export const DEFAULT_DISCONNECT_GRACE_SECONDS = 30;
 const MS_PER_SECOND = 1000;
+/**
+ * How long a cancel received for another server's run waits for that server to end it before this one
+ * checks whether the owner is still alive (and, if not, ends the run itself).
+ */
+export const REMOTE_CANCEL_WAIT_MS = 1500;
+/** Entries read per page when a taken-over run's log is read back. */
+const RECOVER_PAGE = 1000;
 /** Tells {@link StreamManager} `#settle` that the run function returned rather than threw. */
 const RETURNED = Symbol('returned');
 
@@ -39,6 +48,11 @@ export interface StreamManagerOptions {
    * (default {@link DEFAULT_DISCONNECT_GRACE_SECONDS}).
    */
   disconnectGraceSeconds?: number;
+  /**
+   * With a store shared by several servers: leases, cancels that reach the owner, and take-over of runs
+   * whose server stopped (DESIGN §5). Call {@link StreamManager.start} to begin.
+   */
+  coordinator?: RunCoordinator;
 }
 
 /**
@@ -54,7 +68,10 @@ export class StreamManager {
   readonly #runner: Runner;
   readonly #clock: Clock;
   readonly #createId: () => string;
+  readonly #coordinator: RunCoordinator | undefined;
   readonly #runs = new Map<string, LocalRun>();
+  /** Runs being taken over right now (a lapsed lease is reported on every scan until it is taken). */
+  readonly #taking = new Set<string>();
   #live = 0;
   /** Creations between the capacity check and the stream's existence (while `prepare` runs). */
   #reserved = 0;
@@ -71,6 +88,29 @@ export class StreamManager {
     this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.#createId = options.createId ?? randomUUID;
     this.disconnectGraceSeconds = options.disconnectGraceSeconds ?? DEFAULT_DISCONNECT_GRACE_SECONDS;
+    this.#coordinator = options.coordinator;
+  }
+
+  /** Whether runs can outlive this server (another one sharing the store continues them). */
+  get shared(): boolean {
+    return this.#coordinator !== undefined;
+  }
+
+  /** Begins coordinating with the other servers of a shared store (nothing to do without one). */
+  async start(): Promise<void> {
+    await this.#coordinator?.start({
+      cancel: (streamId, reason) => {
+        const run = this.#runs.get(streamId);
+        if (run) this.#stop(run, reason);
+      },
+      orphan: (streamId) => {
+        this.#takeOver(streamId).catch(() => undefined);
+      },
+      lost: (streamId) => {
+        const run = this.#runs.get(streamId);
+        if (run) this.#release(run, new CorchError('E_SHUTDOWN', 'another server has taken this run over'));
+      },
+    });
   }
 
   /**
@@ -97,6 +137,7 @@ export class StreamManager {
     this.#total += 1;
     try {
       await this.store.create(state);
+      await this.#coordinator?.claim(streamId, request);
     } catch (error) {
       this.#runs.delete(streamId);
       this.#live -= 1;
@@ -158,19 +199,36 @@ export class StreamManager {
    * Resolves with the state afterwards, or undefined for an unknown stream.
    */
   async cancel(streamId: string, reason?: CorchError): Promise<StreamState | undefined> {
+    const why = reason ?? new CorchError('E_CANCELLED', 'the run was cancelled by a client');
     const run = this.#runs.get(streamId);
     if (run) {
-      this.#stop(run, reason ?? new CorchError('E_CANCELLED', 'the run was cancelled by a client'));
+      this.#stop(run, why);
       await run.tail;
+    } else if (this.#coordinator) {
+      await this.#cancelElsewhere(this.#coordinator, streamId, why);
     }
     return this.store.getState(streamId);
   }
 
-  /** Refuses new streams and cancels every running one with `E_SHUTDOWN`; resolves once those are stored. */
+  /**
+   * Refuses new streams; then, by default, cancels every running one with `E_SHUTDOWN` and resolves once
+   * those are stored. With a shared store, runs are handed over instead (their provider requests are
+   * aborted and their leases released, so another server continues them at once): nothing else could
+   * continue a run kept in this process's memory, but another server can continue one kept in Redis.
+   */
   async shutdown(): Promise<void> {
     this.#closing = true;
-    const reason = new CorchError('E_SHUTDOWN', 'the server is shutting down', { retryable: true });
     const runs = [...this.#runs.values()];
+    const coordinator = this.#coordinator;
+    if (coordinator) {
+      const reason = new CorchError('E_SHUTDOWN', 'the server is handing its runs over', { retryable: true });
+      for (const run of runs) this.#release(run, reason);
+      await Promise.all(runs.map((run) => run.tail));
+      await Promise.all(runs.map((run) => coordinator.handOver(run.streamId).catch(() => undefined)));
+      await coordinator.stop();
+      return;
+    }
+    const reason = new CorchError('E_SHUTDOWN', 'the server is shutting down', { retryable: true });
     for (const run of runs) this.#stop(run, reason);
     await Promise.all(runs.map((run) => run.tail));
   }
@@ -183,6 +241,128 @@ export class StreamManager {
   /** Running streams and streams created since start, for /healthz. */
   counts(): { live: number; total: number } {
     return { live: this.#live, total: this.#total };
+  }
+
+  /**
+   * A cancel received here for a run another server executes: the owner is asked (and aborts within a
+   * second); if it does not end the run in {@link REMOTE_CANCEL_WAIT_MS} and its lease has lapsed, this
+   * server takes the run and ends it itself.
+   */
+  async #cancelElsewhere(coordinator: RunCoordinator, streamId: string, reason: CorchError): Promise<void> {
+    const state = await this.store.getState(streamId);
+    if (!state || FINISHED_STATUSES.includes(state.status)) return;
+    await coordinator.requestCancel(streamId, reason);
+    if (await this.#waitForEnd(streamId, state.last_event_id)) return;
+    if (await coordinator.ownerAlive(streamId)) return;
+    const orphan = await coordinator.takeOver(streamId);
+    const run = orphan && (await this.#adopt(coordinator, streamId, orphan))?.run;
+    if (!run) return;
+    this.#stop(run, reason, false);
+    run.settled = this.#settle(run, RETURNED);
+    await run.settled;
+  }
+
+  /** Resolves true once `streamId` has its terminal event (or is gone), false after the wait. */
+  #waitForEnd(streamId: string, afterSeq: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (ended: boolean) => {
+        if (done) return;
+        done = true;
+        this.#clock.clearTimeout(timer);
+        this.store.unsubscribe(streamId, listener);
+        resolve(ended);
+      };
+      const listener: StreamListener = {
+        onEntries: (batch: EntryBatch) => {
+          if (batch.terminal) finish(true);
+        },
+        onGone: () => finish(true),
+        onInterrupted: () => finish(false),
+      };
+      const timer = this.#clock.setTimeout(() => finish(false), REMOTE_CANCEL_WAIT_MS);
+      this.store.subscribe(streamId, listener);
+      this.store.getState(streamId).then(
+        (state) => {
+          if (!state || FINISHED_STATUSES.includes(state.status) || state.last_event_id < afterSeq) finish(true);
+        },
+        () => undefined,
+      );
+    });
+  }
+
+  /**
+   * Takes over a run whose server stopped answering (or handed it over): it continues here from its last
+   * completed stage, after a `system_message` saying so. When this server cannot continue it (its runner
+   * refuses the request, e.g. no key for the provider) it declines; when every live server has declined,
+   * the run ends with `E_SERVER_LOST`.
+   */
+  async #takeOver(streamId: string): Promise<void> {
+    const coordinator = this.#coordinator;
+    if (!coordinator || this.#closing || this.#runs.has(streamId) || this.#taking.has(streamId)) return;
+    this.#taking.add(streamId);
+    try {
+      const orphan = await coordinator.takeOver(streamId);
+      if (!orphan) return;
+      let refused: unknown;
+      try {
+        await this.#runner.prepare?.(orphan.request);
+      } catch (error) {
+        refused = error ?? new Error('refused');
+      }
+      if (refused !== undefined && (await coordinator.decline(streamId)) === 'others') return;
+      const adopted = await this.#adopt(coordinator, streamId, orphan);
+      if (!adopted) return;
+      const { run, log } = adopted;
+      if (refused !== undefined) {
+        const why = refused instanceof Error ? refused.message : String(refused);
+        const lost = new CorchError(
+          'E_SERVER_LOST',
+          `the run's server (${orphan.previousOwner || 'unknown'}) stopped and no running server can continue it: ${why}`,
+          { retryable: true },
+        );
+        this.#stop(run, lost, false);
+        run.settled = this.#settle(run, RETURNED);
+        return;
+      }
+      const recovered = recoverRun(log);
+      void this.append(streamId, {
+        event: 'system_message',
+        data: { message: movedMessage(coordinator.instanceId, orphan, recovered), level: 'warn' },
+      });
+      if (recovered.started) run.resume = { completed: recovered.completed };
+      run.settled = this.#execute(run);
+      this.#armGrace(run);
+    } finally {
+      this.#taking.delete(streamId);
+    }
+  }
+
+  /**
+   * Makes a run whose lease this server has just taken one of its own, numbering on from its log. Undefined
+   * (and the lease let go) when the run has ended meanwhile.
+   */
+  async #adopt(
+    coordinator: RunCoordinator,
+    streamId: string,
+    orphan: OrphanedRun,
+  ): Promise<{ run: LocalRun; log: StoredEntry[] } | undefined> {
+    const log: StoredEntry[] = [];
+    for (;;) {
+      const page = await this.store.read(streamId, log.at(-1)?.seq ?? 0, RECOVER_PAGE);
+      log.push(...page);
+      if (page.length < RECOVER_PAGE) break;
+    }
+    const last = log.at(-1);
+    if (FINISHED_STATUSES.includes(orphan.state.status) || (last && isTerminalEvent(last.name)) || this.#runs.has(streamId)) {
+      await coordinator.finished(streamId);
+      return undefined;
+    }
+    const run = new LocalRun(this, streamId, orphan.request, orphan.state);
+    run.lastSeq = last?.seq ?? 0;
+    this.#runs.set(streamId, run);
+    this.#live += 1;
+    return { run, log };
   }
 
   #assertAccepting(): void {
@@ -230,8 +410,17 @@ export class StreamManager {
       this.#stop(run, reason, false);
     }
     return run.tail.then(() => {
-      this.#runs.delete(run.streamId);
+      if (this.#runs.get(run.streamId) === run) this.#runs.delete(run.streamId);
+      if (!run.released) this.#coordinator?.finished(run.streamId).catch(() => undefined);
     });
+  }
+
+  /** Stops running `run` here without ending its stream: it was handed over, or another server took it. */
+  #release(run: LocalRun, reason: CorchError): void {
+    if (run.ended) return;
+    run.released = true;
+    this.#markEnded(run);
+    run.controller.abort(reason);
   }
 
   /** Ends the stream with a `task_error` for `error`; with `abort`, first aborts the run's signal. */
@@ -240,7 +429,10 @@ export class StreamManager {
     this.#markEnded(run);
     // Marked ended first, so whatever the run emits while reacting to the abort is dropped.
     if (abort) run.controller.abort(error);
-    this.#write(run, taskErrorFor(error)).catch(() => undefined);
+    const ending = taskErrorFor(error);
+    // A cancel or a shutdown comes from outside the run and knows no stage: it interrupted the running one.
+    ending.data.stage ??= run.currentStage;
+    this.#write(run, ending).catch(() => undefined);
   }
 
   #markEnded(run: LocalRun): void {
@@ -287,6 +479,7 @@ export class StreamManager {
     const entry = new LogEntry(seq, event.event, JSON.stringify(data));
     const changes = stateChanges(run, event);
     applyBasis(run, changes);
+    if (event.event === 'chunk_started') run.currentStage = event.data.stage;
     const terminal = isTerminalEvent(event.event);
     if (this.store.appendNow !== undefined && run.pending === undefined) {
       // A store in this process's memory: stored now. Only the expiry after the terminal event is async.

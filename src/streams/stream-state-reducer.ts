@@ -1,13 +1,6 @@
 import { assertNever, type StoredEvent, type StreamStatus } from '../protocol/events.js';
+import { statusForErrorCode } from '../protocol/outcome.js';
 import type { StreamState } from '../protocol/stream-state.js';
-
-/** Codes of a `task_error` that mean the run was stopped on purpose rather than failing. */
-const CANCEL_CODES: readonly string[] = ['E_CANCELLED', 'E_SHUTDOWN'];
-
-/** The status a `task_error` with this code leaves the stream in. */
-export function statusForErrorCode(code: string): StreamStatus {
-  return CANCEL_CODES.includes(code) ? 'cancelled' : 'error';
-}
 
 /** The fields of a state that {@link stateChanges} reads: what the writer of a stream keeps between events. */
 export type StateBasis = Pick<StreamState, 'status' | 'total_chunks' | 'chunks_completed'>;

@@ -59,6 +59,20 @@ export interface StreamListener {
   onEntries(batch: EntryBatch): void;
   /** The stream is gone (expired or deleted): nothing more will come, and the listener is dropped. */
   onGone(): void;
+  /**
+   * The store cannot deliver for now (Redis is unreachable) and has dropped the listener; the reader should
+   * end and come back later from its cursor. Without it, the store calls {@link StreamListener.onGone}.
+   */
+  onInterrupted?(): void;
+}
+
+/** What `/healthz` and `corch serve` say about a store. */
+export interface StoreHealth {
+  readonly kind: 'memory' | 'redis';
+  /** How to name the store to a user: `memory`, or the Redis URL without its password. */
+  readonly label: string;
+  /** Whether the store answers now. */
+  readonly available: boolean;
 }
 
 /**
@@ -116,4 +130,6 @@ export interface StreamStore {
   expire(streamId: string, ttlMs: number): Promise<void>;
   /** Releases timers and connections. The store is not used afterwards. */
   close(): Promise<void>;
+  /** What the store is and whether it answers (a store that has no way to fail may leave it out). */
+  health?(): StoreHealth;
 }

@@ -1,5 +1,7 @@
 import type { StageRow } from '../render/dashboard-state.js';
 
+import { stageLabel } from '../render/format.js';
+
 export { formatCost, formatDuration, formatTokens, stageLabel } from '../render/format.js';
 
 /** "just now", "3 min ago", "2 h ago", "4 d ago": the age of a run in the list. */
@@ -17,6 +19,14 @@ export function formatAge(createdAt: string, nowMs: number): string {
 export function firstLine(text: string | null): string {
   const line = (text ?? '').split('\n', 1)[0]?.trim() ?? '';
   return line === '' ? '(no task)' : line;
+}
+
+/** "Coder", "Refiner · round 2", "Coder · candidate 2/3" (a consensus stage), "Coder · cached". */
+export function rowLabel(row: StageRow): string {
+  const parts = [stageLabel(row)];
+  if (row.candidate !== undefined) parts.push(`candidate ${row.candidate}/${row.candidates ?? '?'}${row.picked ? ' ✓ picked' : ''}`);
+  if (row.cacheHit) parts.push('cached');
+  return parts.join(' · ');
 }
 
 /** Output tokens of a row: the final count once done, the deltas so far while it works. */

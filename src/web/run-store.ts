@@ -10,15 +10,13 @@ export type RunConnection = 'connecting' | 'live' | 'reconnecting' | 'ended' | '
 
 /** Everything a view of one run draws: the reduced state plus what the dashboard state leaves out. */
 export interface RunSnapshot {
-  /** The same reducer as the terminal dashboard: plan, rows, live text, outputs, result, error. */
+  /**
+   * The same reducer as the terminal dashboard: plan, rows, live text (one pane per candidate of a consensus
+   * stage), outputs, result, error.
+   */
   state: DashboardState;
   /** The output of every finished chunk, by chunk number (the state keeps only the latest per stage). */
   chunkOutputs: Readonly<Record<number, string>>;
-  /**
-   * Streamed text per candidate of a consensus stage (`candidate` on `token_stream`), by chunk and then
-   * candidate number; empty for runs without consensus stages.
-   */
-  candidates: Readonly<Record<number, Readonly<Record<number, string>>>>;
   connection: RunConnection;
   /** Set once the stream resumed after a drop: how many times, and how many events the server no longer had. */
   resumed: { count: number; lost: number } | null;
@@ -58,7 +56,6 @@ export function emptyRunSnapshot(): RunSnapshot {
   return {
     state: initialDashboardState(),
     chunkOutputs: {},
-    candidates: {},
     connection: 'connecting',
     resumed: null,
     error: null,
@@ -114,15 +111,9 @@ export function createRunStore(options: RunStoreOptions): RunStore {
     update((snapshot) => {
       const state = reduceDashboard(snapshot.state, event);
       if (event.event === 'heartbeat') return snapshot.connection === 'live' ? snapshot : { ...snapshot, connection: 'live' };
-      let { chunkOutputs, candidates } = snapshot;
-      if (event.event === 'chunk_completed') chunkOutputs = { ...chunkOutputs, [event.data.chunk_number]: event.data.output };
-      const candidate = (event.data as { candidate?: unknown }).candidate;
-      if (event.event === 'token_stream' && typeof candidate === 'number') {
-        const chunk = event.data.chunk_number;
-        const texts = candidates[chunk] ?? {};
-        candidates = { ...candidates, [chunk]: { ...texts, [candidate]: (texts[candidate] ?? '') + event.data.tokens } };
-      }
-      return { ...snapshot, state, chunkOutputs, candidates, connection: 'live', events: snapshot.events + 1 };
+      const chunkOutputs =
+        event.event === 'chunk_completed' ? { ...snapshot.chunkOutputs, [event.data.chunk_number]: event.data.output } : snapshot.chunkOutputs;
+      return { ...snapshot, state, chunkOutputs, connection: 'live', events: snapshot.events + 1 };
     });
 
   const onNotice = (notice: ClientNotice) =>

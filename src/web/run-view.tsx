@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { CopyButton } from './copy-button.js';
-import { firstLine, formatCost, formatDuration, stageLabel } from './format.js';
+import { firstLine, formatCost, formatDuration, rowLabel } from './format.js';
 import { LiveText } from './live-text.js';
 import { MarkdownView } from './markdown-view.js';
 import { ReviewChecklist } from './review-checklist.js';
@@ -39,16 +39,17 @@ export function RunView({ streamId, apiKey, onUnauthorized }: { streamId: string
     document.title = `${firstLine(state.task)} · corch`;
   }, [state.task]);
 
-  const currentRow = state.rows.find((row) => row.chunk === state.current) ?? null;
-  const liveRow = state.live ? state.rows.find((row) => row.chunk === state.live?.chunk) : undefined;
+  const currentRow = state.rows.find((row) => row.chunk === state.working[0]) ?? null;
   const elapsedMs = state.durationMs ?? (state.startedAtMs !== null ? Math.max(0, now - state.startedAtMs) : null);
-  const candidates = state.live ? run.candidates[state.live.chunk] : undefined;
   const review = state.outputs.reviewer;
   const status = finished
     ? PHASE_TEXT[state.phase]
     : currentRow
-      ? `${stageLabel(currentRow)} working (stage ${currentRow.chunk} of ${state.totalChunks})`
+      ? `${rowLabel(currentRow)} working (stage ${currentRow.chunk} of ${state.totalChunks})`
       : PHASE_TEXT[state.phase];
+  const firstPane = state.panes[0];
+  const writing = firstPane !== undefined && state.working.includes(firstPane.chunk);
+  const liveTitle = firstPane ? `${firstPane.agent}${writing ? ' is writing' : ' wrote'}` : 'Live text';
 
   return (
     <main className="run" data-phase={state.phase} data-events={run.events}>
@@ -108,19 +109,26 @@ export function RunView({ streamId, apiKey, onUnauthorized }: { streamId: string
       </section>
 
       <section className="card live" aria-labelledby="live-title">
-        <h2 id="live-title">{state.live ? `${state.live.agent}${state.current === state.live.chunk ? ' is writing' : ' wrote'}` : 'Live text'}</h2>
-        {candidates && Object.keys(candidates).length > 1 ? (
+        <h2 id="live-title">{liveTitle}</h2>
+        {state.panes.length > 1 ? (
+          // A consensus stage: its candidates side by side, each with its own box.
           <div className="candidates">
-            {Object.entries(candidates).map(([n, text]) => (
-              <LiveText key={n} text={text} label={`candidate ${n}`} streaming={!finished} />
+            {state.panes.map((pane) => (
+              <LiveText
+                key={pane.chunk}
+                text={pane.text}
+                label={`${pane.agent} · candidate ${pane.candidate ?? '?'} of ${pane.candidates ?? state.panes.length}`}
+                streaming={state.working.includes(pane.chunk)}
+                chunk={pane.chunk}
+              />
             ))}
           </div>
         ) : (
           <LiveText
-            text={state.live?.text ?? ''}
-            label={liveRow ? `${stageLabel(liveRow)} output` : 'agent output'}
-            chunk={state.live?.chunk}
-            streaming={state.current !== null && state.current === state.live?.chunk}
+            text={firstPane?.text ?? ''}
+            label={firstPane ? `${firstPane.agent} output` : 'agent output'}
+            streaming={writing}
+            chunk={firstPane?.chunk}
           />
         )}
       </section>

@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import type { StageRow } from '../render/dashboard-state.js';
-import { formatCost, formatDuration, formatTokens, rowTokens, stageLabel } from './format.js';
+import { formatCost, formatDuration, formatTokens, rowLabel, rowTokens } from './format.js';
 import { MarkdownView } from './markdown-view.js';
 
 const STATUS_TEXT: Record<StageRow['status'], string> = {
@@ -24,7 +24,9 @@ export function StageRows({ rows, outputs, nowMs }: { rows: StageRow[]; outputs:
               : '–';
         const cells = (
           <>
-            <span className="stage-name">{stageLabel(row)}</span>
+            <span className="stage-name" title={row.error ?? row.description}>
+              {rowLabel(row)}
+            </span>
             <span className={`status status-${row.status}`}>{STATUS_TEXT[row.status]}</span>
             <span className="num" title="time">
               {time}

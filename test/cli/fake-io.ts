@@ -32,8 +32,12 @@ export interface FakeIo extends CliIo {
   listeners(): number;
 }
 
-/** In-process io for command tests: argv after the program name, a private env, buffers for output. */
+/**
+ * In-process io for command tests: argv after the program name, a private env, buffers for output. The
+ * stage cache is off unless the env names a cache directory, so no test reads or writes the user's cache.
+ */
 export function fakeIo(argv: string[], env: Record<string, string | undefined> = {}, options: { tty?: boolean; cwd?: string } = {}): FakeIo {
+  if (env.CORCH_CACHE_DIR === undefined && env.CORCH_CACHE === undefined) env.CORCH_CACHE = 'off';
   const handlers = new Map<string, Set<() => void>>();
   const size = { columns: 100, rows: 30 };
   return {

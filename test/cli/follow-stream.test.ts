@@ -70,7 +70,7 @@ describe('followStream', () => {
     const io = fakeIo([]);
     const { client, end } = fakeClient();
     const { renderer, seen } = fakeRenderer();
-    const done = followStream({ client, streamId: 's1', renderer, io });
+    const done = followStream({ client, streamId: 's1', renderer, io, owner: true });
     io.signal('SIGWINCH');
     end({ event: 'task_completed', data: { ...envelope, seq: 3 } as TerminalEvent['data'] } as TerminalEvent);
     const outcome = await done;
@@ -84,7 +84,7 @@ describe('followStream', () => {
     const io = fakeIo([]);
     const { client, calls } = fakeClient({ cancelEnds: true });
     const { renderer, seen } = fakeRenderer();
-    const done = followStream({ client, streamId: 's1', renderer, io });
+    const done = followStream({ client, streamId: 's1', renderer, io, owner: true });
     io.signal('SIGINT');
     const outcome = await done;
     expect(calls.cancel).toBe(1);
@@ -96,7 +96,7 @@ describe('followStream', () => {
     const io = fakeIo([]);
     const { client, calls } = fakeClient();
     const { renderer } = fakeRenderer();
-    const done = followStream({ client, streamId: 's1', renderer, io });
+    const done = followStream({ client, streamId: 's1', renderer, io, owner: true });
     io.signal('SIGINT');
     io.signal('SIGINT');
     const outcome = await done;
@@ -110,7 +110,7 @@ describe('followStream', () => {
     const io = fakeIo([]);
     const { client } = fakeClient();
     const { renderer } = fakeRenderer();
-    const done = followStream({ client, streamId: 's1', renderer, io });
+    const done = followStream({ client, streamId: 's1', renderer, io, owner: true });
     io.signal('SIGINT');
     await vi.advanceTimersByTimeAsync(CANCEL_GRACE_MS);
     expect((await done).code).toBe(EXIT.CANCELLED);
@@ -121,22 +121,57 @@ describe('followStream', () => {
     const io = fakeIo([]);
     const { client, calls } = fakeClient({ cancelEnds: true });
     const { renderer } = fakeRenderer();
-    const done = followStream({ client, streamId: 's1', renderer, io, timeout: startTimeout(2) });
+    const done = followStream({ client, streamId: 's1', renderer, io, owner: true, timeout: startTimeout(2) });
     await vi.advanceTimersByTimeAsync(2_000);
     expect(calls.cancel).toBe(1);
     await vi.advanceTimersByTimeAsync(20);
     expect(await done).toMatchObject({ code: EXIT.TIMEOUT, interrupted: 'timed out after 2s' });
   });
 
+  it('SIGTERM and SIGHUP cancel the run like Ctrl-C: run owns its run', async () => {
+    for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+      const io = fakeIo([]);
+      const { client, calls } = fakeClient({ cancelEnds: true });
+      const { renderer } = fakeRenderer();
+      const done = followStream({ client, streamId: 's1', renderer, io, owner: true });
+      io.signal(signal);
+      expect(await done).toMatchObject({ code: EXIT.CANCELLED, interrupted: `cancelled (${signal})` });
+      expect(calls.cancel).toBe(1);
+    }
+  });
+
+  it('a watcher (attach) stops watching on Ctrl-C and leaves the run alone', async () => {
+    const io = fakeIo([]);
+    const { client, calls } = fakeClient();
+    const { renderer, seen } = fakeRenderer();
+    const done = followStream({ client, streamId: 's1', renderer, io, owner: false });
+    io.signal('SIGINT');
+    expect(await done).toMatchObject({ code: EXIT.INTERRUPTED, abandoned: false, interrupted: 'stopped watching (Ctrl-C)' });
+    expect(calls.cancel).toBe(0);
+    expect(JSON.stringify(seen.notices)).toContain('corch cancel s1');
+    expect(io.listeners()).toBe(0);
+  });
+
+  it("a watcher's --timeout stops watching without cancelling", async () => {
+    vi.useFakeTimers();
+    const io = fakeIo([]);
+    const { client, calls } = fakeClient();
+    const { renderer } = fakeRenderer();
+    const done = followStream({ client, streamId: 's1', renderer, io, owner: false, timeout: startTimeout(2) });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(await done).toMatchObject({ code: EXIT.TIMEOUT, interrupted: 'stopped watching after 2s (--timeout)' });
+    expect(calls.cancel).toBe(0);
+  });
+
   it('a failed run exits 1; a client error is handed back with its exit code', async () => {
     const io = fakeIo([]);
     const a = fakeClient();
-    const failing = followStream({ client: a.client, streamId: 's1', renderer: fakeRenderer().renderer, io });
+    const failing = followStream({ client: a.client, streamId: 's1', renderer: fakeRenderer().renderer, io, owner: true });
     a.end({ ...cancelled, data: { ...cancelled.data, code: 'E_PROVIDER_AUTH' } });
     expect((await failing).code).toBe(EXIT.RUN_FAILED);
 
     const b = fakeClient();
-    const broken = followStream({ client: b.client, streamId: 's1', renderer: fakeRenderer().renderer, io });
+    const broken = followStream({ client: b.client, streamId: 's1', renderer: fakeRenderer().renderer, io, owner: true });
     const error = Object.assign(new Error('gone'), { code: 'E_UNREACHABLE' });
     b.fail(error);
     expect(await broken).toMatchObject({ code: EXIT.UNREACHABLE, error });
@@ -145,7 +180,7 @@ describe('followStream', () => {
   it('a stream that had already ended (204) takes its exit code from the status', async () => {
     const io = fakeIo([]);
     const { client, end } = fakeClient();
-    const done = followStream({ client, streamId: 's1', renderer: fakeRenderer().renderer, io });
+    const done = followStream({ client, streamId: 's1', renderer: fakeRenderer().renderer, io, owner: true });
     end(null);
     expect((await done).code).toBe(EXIT.OK);
   });
@@ -162,7 +197,7 @@ describe('batching', () => {
     const { client, end, options } = fakeClient();
     const { renderer } = fakeRenderer();
     const io = fakeIo([]);
-    const following = followStream({ client, streamId: 's1', renderer, io, batchMs: 50 });
+    const following = followStream({ client, streamId: 's1', renderer, io, owner: true, batchMs: 50 });
     expect(options()?.batchMs).toBe(50);
     end(cancelled);
     await following;

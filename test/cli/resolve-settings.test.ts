@@ -47,6 +47,7 @@ describe('settings precedence: flags > environment > config > defaults', () => {
     const settings = resolveServerSettings({ OLLAMA_HOST: 'http://env-ollama:11434', ANTHROPIC_API_KEY: 'env-key' }, config, { model: 'flag-model' });
     expect(settings).toEqual({
       provider: 'ollama',
+      provider_source: 'provider in the config file',
       model: 'flag-model',
       stages: { coder: { model: 'qwen2.5-coder' } },
       providers: {

@@ -20,10 +20,12 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 
 /**
  * The environment for a CLI process: the parent's PATH and HOME only (no provider keys, no CORCH_* from
- * the developer's shell, no CI unless asked), plus a private config directory.
+ * the developer's shell, no CI unless asked), plus a private config directory. The stage cache is off
+ * (a replayed stage would change what a test watches) unless a test sets CORCH_CACHE_DIR or CORCH_CACHE.
  */
 export function cliEnv(configDir: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = { CORCH_CONFIG_DIR: configDir, NO_UPDATE_NOTIFIER: '1' };
+  if (extra.CORCH_CACHE_DIR === undefined) env.CORCH_CACHE = 'off';
   for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;

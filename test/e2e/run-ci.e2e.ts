@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CorchEvent } from '../../src/protocol/events.js';
@@ -89,6 +89,10 @@ describe('the built CLI in CI', () => {
     const r = await runCli(['replay', 'e.ndjson', '--progress', 'plain'], { env, cwd: tmp.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr + r.stdout).not.toMatch(ANSI);
+    writeFileSync(join(tmp.dir, 'notes.md'), '# notes\n\nnot events\n');
+    const notLog = await runCli(['replay', 'notes.md'], { env, cwd: tmp.dir });
+    expect(notLog.code).toBe(1);
+    expect(notLog.stderr).toMatch(/^corch: .*notes\.md is not a corch event log \(line 1 is not JSON\); pass a log written by `corch run --events FILE`/);
     const missing = await runCli(['replay', 'nope.ndjson'], { env, cwd: tmp.dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('corch: nope.ndjson does not exist; pass a log written by `corch run --events FILE`\n');

@@ -88,10 +88,18 @@ describe('resolveProvider', () => {
     const env = { ANTHROPIC_API_KEY: 'k' };
     const named = await resolveProvider({ name: 'simulated', env, fetch: offline });
     expect(named.provider.name).toBe('simulated');
-    expect(named.reason).toBe('using simulated — no model was called: asked for by name');
+    expect(named.reason).toBe('using simulated — no model was called: named in the request');
     const configured = await resolveProvider({ env, settings: { provider: 'openai', providers: { openai: { api_key: 'x' } } }, fetch: offline });
     expect(configured.provider.name).toBe('openai');
-    expect(configured.reason).toBe('using openai: configured as the default provider');
+    expect(configured.reason).toBe("using openai: the server's default provider");
+  });
+
+  it('says where the CLI found the provider: flag, environment or config file', async () => {
+    const settings = { provider: 'simulated' as const, provider_source: 'CORCH_PROVIDER in the environment' };
+    const named = await resolveProvider({ name: 'simulated', env: {}, settings, fetch: offline });
+    expect(named.reason).toBe('using simulated — no model was called: from CORCH_PROVIDER in the environment');
+    const defaulted = await resolveProvider({ env: {}, settings, fetch: offline });
+    expect(defaulted.reason).toBe('using simulated — no model was called: from CORCH_PROVIDER in the environment');
   });
 
   it('throws for a named provider that cannot be used rather than falling back', async () => {

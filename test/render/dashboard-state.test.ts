@@ -28,7 +28,7 @@ describe('reduceDashboard', () => {
       'Refiner:2:working',
     ]);
     expect(state.totalChunks).toBe(8);
-    expect(state.live).toMatchObject({ chunk: 7, text: '' });
+    expect(state.panes).toMatchObject([{ chunk: 7, text: '' }]);
   });
 
   it('marks planned rounds that did not run as skipped when the run completes', () => {

@@ -120,6 +120,16 @@ describe('GitHub Actions', () => {
     await renderer.finish();
     expect(stderr.text()).toContain('::error title=corch run failed (E_SIMULATED_FAILURE)::bad: things, happened');
   });
+
+  it.each(['E_CANCELLED', 'E_SHUTDOWN'])('shows a run ended with %s as cancelled, with a ::warning, not an ::error', async (code) => {
+    const { stderr, deps } = setup({ GITHUB_ACTIONS: 'true' });
+    const renderer = createRenderer('plain', deps);
+    for (const e of runEvents({ fail: { stage: 'reviewer', code, message: 'stopped' } })) renderer.event(e);
+    await renderer.finish();
+    expect(stderr.text()).toContain('✖ cancelled in reviewer: stopped');
+    expect(stderr.text()).toContain('::warning title=corch run cancelled::stopped');
+    expect(stderr.text()).not.toContain('::error');
+  });
 });
 
 describe('json renderer', () => {

@@ -53,6 +53,21 @@ describe('StreamManager', () => {
     await manager.cancel(stream_id);
   });
 
+  it("a cancel names the interrupted stage in task_error.stage; a shutdown too, and both are 'cancelled'", async () => {
+    const runner = new ScriptedRunner({ pace: 'manual' });
+    const manager = new StreamManager({ runner });
+    const a = await manager.create({ task: 'a' });
+    const b = await manager.create({ task: 'b' });
+    runner.release(a.stream_id, 3);
+    runner.release(b.stream_id, 3);
+    await waitFor(async () => (await manager.get(b.stream_id))?.last_event_id === 3);
+    await manager.cancel(a.stream_id);
+    expect((await events(manager, a.stream_id)).at(-1)?.data).toMatchObject({ code: 'E_CANCELLED', stage: 'coder' });
+    await manager.shutdown();
+    expect((await events(manager, b.stream_id)).at(-1)?.data).toMatchObject({ code: 'E_SHUTDOWN', stage: 'coder' });
+    expect(await manager.get(b.stream_id)).toMatchObject({ status: 'cancelled' });
+  });
+
   it('turns a thrown error into task_error after what was already emitted', async () => {
     const runner = new ScriptedRunner({
       failAfter: 3,
