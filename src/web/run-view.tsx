@@ -44,8 +44,10 @@ export function RunView({ streamId, apiKey, onUnauthorized }: { streamId: string
   const review = state.outputs.reviewer;
   const status = finished
     ? PHASE_TEXT[state.phase]
-    : currentRow
-      ? `${rowLabel(currentRow)} working (stage ${currentRow.chunk} of ${state.totalChunks})`
+    : currentRow && state.working.length > 1
+      ? `${currentRow.agent}: ${state.working.length} candidates working (stage ${currentRow.chunk} of ${state.totalChunks})`
+      : currentRow
+        ? `${rowLabel(currentRow)} working (stage ${currentRow.chunk} of ${state.totalChunks})`
       : PHASE_TEXT[state.phase];
   const firstPane = state.panes[0];
   const writing = firstPane !== undefined && state.working.includes(firstPane.chunk);
@@ -113,15 +115,15 @@ export function RunView({ streamId, apiKey, onUnauthorized }: { streamId: string
         {state.panes.length > 1 ? (
           // A consensus stage: its candidates side by side, each with its own box.
           <div className="candidates">
-            {state.panes.map((pane) => (
-              <LiveText
-                key={pane.chunk}
-                text={pane.text}
-                label={`${pane.agent} · candidate ${pane.candidate ?? '?'} of ${pane.candidates ?? state.panes.length}`}
-                streaming={state.working.includes(pane.chunk)}
-                chunk={pane.chunk}
-              />
-            ))}
+            {state.panes.map((pane) => {
+              const label = `${pane.agent} · candidate ${pane.candidate ?? '?'} of ${pane.candidates ?? state.panes.length}`;
+              return (
+                <div key={pane.chunk}>
+                  <p className="pane-caption muted">{label}</p>
+                  <LiveText text={pane.text} label={label} streaming={state.working.includes(pane.chunk)} chunk={pane.chunk} />
+                </div>
+              );
+            })}
           </div>
         ) : (
           <LiveText

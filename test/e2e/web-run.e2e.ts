@@ -105,6 +105,24 @@ describe.skipIf(chromiumMissing)('the web page in Chromium', () => {
     await context.close();
   });
 
+  it('shows the candidates of a consensus stage side by side while they stream', async () => {
+    const server = await startWebServer();
+    const { stream_id: id } = await createRun(server.url, {
+      task: 'A slugify function',
+      stages: { coder: { candidates: 2 } },
+      provider_options: { tokens_per_second: 60, review_rounds: 0 },
+    });
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/runs/${id}`);
+    const boxes = page.locator('.candidates .live-text[data-streaming="true"]');
+    await expect.poll(() => boxes.count(), { timeout: 30_000 }).toBe(2);
+    expect(await page.locator('.candidates .pane-caption').allTextContents()).toEqual(['Coder · candidate 1 of 2', 'Coder · candidate 2 of 2']);
+    expect(await page.getByRole('status').textContent()).toMatch(/^Coder: 2 candidates working/);
+    await server.manager.cancel(id);
+    await context.close();
+  });
+
   it('keeps the page still while tokens stream, and fits 360 px', async () => {
     const server = await startWebServer();
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
