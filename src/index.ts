@@ -3,12 +3,16 @@
 export * from './protocol/index.js';
 export { type RunningServer, type ServerOptions, startServer } from './server/index.js';
 export {
+  type EntryBatch,
+  LogBatch,
+  LogEntry,
   MemoryStreamStore,
   type RunContext,
   type Runner,
   type StoredEntry,
   StreamManager,
   type StreamManagerOptions,
+  type StreamListener,
   type StreamStore,
   type WaitOutcome,
 } from './streams/index.js';
@@ -17,10 +21,18 @@ export {
   type CorchClient,
   type CorchClientOptions,
   createCorchClient,
+  type StreamTransport,
   type SubscribeOptions,
   type SubscribeResult,
 } from './client/index.js';
-export { createRunner, type RunnerOptions, type ServerSettings } from './orchestrator/index.js';
+export {
+  type CoalescerOptions,
+  createRunner,
+  DEFAULT_COALESCE_MS,
+  type RunnerOptions,
+  type ServerSettings,
+  TokenCoalescer,
+} from './orchestrator/index.js';
 export {
   createProvider,
   createSimulatedProvider,
