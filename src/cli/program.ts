@@ -96,6 +96,8 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--max-streams <n>', 'most runs at once')
     .option('--max-connections <n>', 'most open event streams at once')
     .option('--cors-origin <origin>', 'allow browsers from this origin')
+    .option('--allowed-host <host>', 'answer requests for this Host name too (repeatable; * for any)', collect, [])
+    .option('--max-connections-per-peer <n>', 'most sockets one address may hold (default 256)')
     .option('--insecure', 'allow a non-loopback host without an API key')
     .option('--no-ui', 'do not serve the web page at /')
     .option('--disconnect-grace <seconds>', 'cancel an on_disconnect "cancel" run after this long unwatched', '30')

@@ -26,6 +26,8 @@ export interface ServeOptions {
   /** commander's `--no-ui`: false when given. */
   ui?: unknown;
   disconnectGrace?: unknown;
+  allowedHost?: unknown;
+  maxConnectionsPerPeer?: unknown;
   store?: unknown;
   lease?: unknown;
   leaseRenew?: unknown;
@@ -73,6 +75,9 @@ export async function serveCommand(
   const maxConnections = integerFlag(options.maxConnections, '--max-connections', 1, Number.MAX_SAFE_INTEGER);
   const disconnectGraceSeconds = positiveFlag(options.disconnectGrace, '--disconnect-grace', Number.MAX_SAFE_INTEGER);
   const corsOrigin = corsFlag(options.corsOrigin);
+  const allowedHosts = allowedHostFlag(options.allowedHost);
+  const maxConnectionsPerPeer = integerFlag(options.maxConnectionsPerPeer, '--max-connections-per-peer', 1, Number.MAX_SAFE_INTEGER);
+  const debug = io.env.CORCH_DEBUG !== undefined && io.env.CORCH_DEBUG !== '' && io.env.CORCH_DEBUG !== '0';
   const insecure = options.insecure === true;
   const apiKey = resolveApiKey(options.apiKey, io.env);
   const storeSpec = resolveStoreSpec(options.store, io.env);
@@ -114,6 +119,10 @@ export async function serveCommand(
       ...(maxStreams !== undefined ? { maxStreams } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
       ...(disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds } : {}),
+      ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
+      ...(maxConnectionsPerPeer !== undefined ? { maxConnectionsPerPeer } : {}),
+      // A peer's hang-ups and malformed requests: one line each, only when asked for (CORCH_DEBUG=1).
+      ...(debug ? { onDebug: (message: string) => io.stderr.write(`corch serve: debug: ${message}\n`) } : {}),
       ...(corsOrigin !== undefined ? { corsOrigin } : {}),
       ...(webAssets ? { webAssets } : {}),
       ...(deps.providers ? { providers: deps.providers } : {}),
@@ -226,6 +235,26 @@ function positiveFlag(value: unknown, flag: string, max: number): number | undef
     throw usageError(`\`${flag}\` must be a number of seconds greater than 0${limit}, got ${JSON.stringify(value)}`);
   }
   return number;
+}
+
+/** `--allowed-host` values (repeatable, or comma-separated): host names without scheme or port, or `*`. */
+function allowedHostFlag(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  const hosts: string[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string') throw usageError('`--allowed-host` needs a value');
+    for (const host of item.split(',').map((part) => part.trim())) {
+      if (host === '') continue;
+      if (host !== '*' && !/^[A-Za-z0-9.-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/.test(host)) {
+        throw usageError(
+          `\`--allowed-host\` must be a host name such as corch.example.com (no scheme, no port) or *, got ${JSON.stringify(host)}`,
+        );
+      }
+      hosts.push(host);
+    }
+  }
+  return hosts;
 }
 
 function corsFlag(value: unknown): string | undefined {

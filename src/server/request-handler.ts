@@ -3,6 +3,7 @@ import { CorchError, isCorchError } from '../protocol/errors.js';
 import { isAuthorized } from './auth.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { handleEvents } from './events-handler.js';
+import { checkHost, checkJsonBody, checkOrigin, requestTarget } from './request-guard.js';
 import { sendError } from './respond.js';
 import { matchRoute } from './routes.js';
 import type { ServerContext } from './server-context.js';
@@ -15,6 +16,11 @@ export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage,
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
     const headers = corsHeaders(ctx.corsOrigin, origin);
     dispatch(ctx, req, res, headers).catch((error: unknown) => {
+      if (!isCorchError(error) && (req.socket.destroyed || (error as { code?: unknown } | null)?.code === 'ECONNRESET')) {
+        // The peer hung up (mid-body, say): its behaviour, not a server error, so one line and no stack.
+        ctx.onDebug(`${req.method ?? '?'} ${(req.url ?? '').slice(0, 100)}: the client went away (${describe(error)})`);
+        return;
+      }
       if (!isCorchError(error)) ctx.onError(error);
       sendError(res, error, headers);
     });
@@ -28,9 +34,26 @@ async function dispatch(
   headers: Record<string, string>,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  // The base only serves to parse the path and query; the Host header is not trusted for anything.
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // DESIGN §9: the Host and Origin checks come before anything else, on every route.
+  const { url, authority } = requestTarget(req);
+  const host = checkHost(req, authority, ctx.hostPolicy);
+  checkOrigin(req, host, ctx.hostPolicy);
   const match = matchRoute(method, url.pathname);
+  const restriction = ctx.sockets.restriction(req.socket);
+  if (restriction !== undefined) {
+    // A socket accepted over a cap: answer /healthz, then let it go.
+    res.shouldKeepAlive = false;
+    if (!(match.kind === 'found' && match.route === 'healthz')) {
+      const why =
+        restriction === 'peer-full'
+          ? `this address already holds ${ctx.sockets.limits.maxPerPeer} connections (the server's --max-connections-per-peer)`
+          : `the server already holds ${ctx.sockets.limits.maxSockets} connections`;
+      throw new CorchError('E_TOO_MANY_CONNECTIONS', `${why}; close some or try again shortly`, {
+        status: 503,
+        retryable: true,
+      });
+    }
+  }
 
   if (match.kind === 'options') {
     // Preflights carry no credentials, so they are answered before the auth check.
@@ -61,6 +84,7 @@ async function dispatch(
     );
     return;
   }
+  if (method === 'POST') checkJsonBody(req);
   const streamId = match.streamId ?? '';
   switch (match.route) {
     case 'create':
@@ -86,4 +110,10 @@ async function dispatch(
     case 'page':
       return handleWebPage(ctx.webAssets, url.pathname, req, res);
   }
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.message.slice(0, 100) : String(error).slice(0, 100);
 }

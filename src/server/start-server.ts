@@ -7,9 +7,16 @@ import type { Runner } from '../streams/run-function.js';
 import { StreamManager } from '../streams/stream-manager.js';
 import type { RunCoordinator } from '../streams/run-coordinator.js';
 import type { StreamStore } from '../streams/stream-store.js';
+import { answerClientErrors } from './client-error.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
+import { createHostPolicy } from './request-guard.js';
 import { createRequestHandler } from './request-handler.js';
 import type { ServerContext } from './server-context.js';
+import {
+  DEFAULT_FIRST_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS_PER_PEER,
+  SocketGuard,
+} from './socket-guard.js';
 import type { StreamFollower } from './stream-follower.js';
 import type { WebAssets } from './web-page.js';
 import { createUpgradeHandler } from './ws-upgrade.js';
@@ -20,7 +27,7 @@ export const DEFAULT_HEARTBEAT_SECONDS = 15;
 export const DEFAULT_RETRY_MS = 2000;
 /** Open SSE responses before new ones get 503; well under the usual fd limits once node has raised them. */
 export const DEFAULT_MAX_CONNECTIONS = 1000;
-/** Sockets allowed beyond the SSE cap, so JSON routes and /healthz stay reachable at the cap. */
+/** Sockets allowed beyond the SSE cap, so JSON routes stay reachable at the cap (and /healthz beyond). */
 const EXTRA_SOCKETS = 64;
 /** A client must send its request headers within this time… */
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -52,12 +59,26 @@ export interface ServerOptions {
   disconnectGraceSeconds?: number;
   /** Cap on open SSE connections (default 1000). */
   maxConnections?: number;
-  /** `*` or comma-separated origins allowed by CORS; off when unset. */
+  /**
+   * `*` or comma-separated origins allowed by CORS; off when unset. A request carrying any other `Origin`
+   * than these and the server's own is refused with 403 on every route.
+   */
   corsOrigin?: string;
   /** The built web page to serve at `/` (`#web-assets`); no page when unset. */
   webAssets?: WebAssets;
   /** What `GET /api/providers` lists (see `providerOffer`); an empty list when unset. */
   providers?: ProviderOffer;
+  /**
+   * Host names answered besides loopback names, the listening address and the socket's own address
+   * (`*`: any); any other `Host` gets 403, which is what defeats DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
+  /** Sockets one peer address may hold before its further ones only get /healthz (default 256). */
+  maxConnectionsPerPeer?: number;
+  /** A socket must send its first request's headers within this time (default 3000 ms). */
+  firstRequestTimeoutMs?: number;
+  /** One short line about a peer's behaviour (hang-ups, malformed requests). Default: ignored. */
+  onDebug?: (message: string) => void;
   /** Reconnection delay sent as `retry:` (default 2000). */
   retryMs?: number;
   /** Defaults to an in-memory store. A given store is not closed by `close()`. */
@@ -106,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.coordinator ? { coordinator: options.coordinator } : {}),
   });
   const connections = new Set<StreamFollower>();
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   let notifyIdle: (() => void) | undefined;
   const ctx: ServerContext = {
     manager,
@@ -116,11 +138,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
     webAssets: options.webAssets,
     providers: options.providers,
-    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxConnections,
     startedAt: clock.now(),
     connections,
     wheel: new HeartbeatWheel(clock, (options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000),
     onError: options.onError ?? (() => undefined),
+    onDebug: options.onDebug ?? (() => undefined),
+    hostPolicy: createHostPolicy(options.host ?? DEFAULT_HOST, options.allowedHosts ?? [], options.corsOrigin),
+    sockets: new SocketGuard(
+      {
+        maxSockets: maxConnections + EXTRA_SOCKETS,
+        maxPerPeer: options.maxConnectionsPerPeer ?? DEFAULT_MAX_CONNECTIONS_PER_PEER,
+        firstRequestTimeoutMs: options.firstRequestTimeoutMs ?? DEFAULT_FIRST_REQUEST_TIMEOUT_MS,
+      },
+      clock,
+    ),
     sse: {
       store: manager.store,
       clock,
@@ -141,13 +173,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       requestTimeout,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
       noDelay: true,
+      // A missing Host is answered by checkHost, in the JSON shape, rather than by node's bodyless 400.
+      requireHostHeader: false,
     },
     createRequestHandler(ctx),
   );
   const upgrades = createUpgradeHandler(ctx);
   server.on('upgrade', upgrades.onUpgrade);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.maxConnections = ctx.maxConnections + EXTRA_SOCKETS;
+  // No server.maxConnections: node would drop sockets past it silently, /healthz included. The guard
+  // keeps a reserve that only /healthz answers, and closes silent sockets fast.
+  ctx.sockets.attach(server);
+  answerClientErrors(server, ctx.onDebug);
 
   const host = options.host ?? DEFAULT_HOST;
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import { FINISHED_STATUSES } from '../protocol/stream-state.js';
 import { keysFromProtocols, WS_CLOSE, WS_PROTOCOL, wsCloseCodeFor, wsCloseReason } from '../protocol/ws.js';
 import { isAuthorized } from './auth.js';
 import { batchWindow, lastEventId } from './events-handler.js';
+import { checkHost, checkOrigin, requestTarget } from './request-guard.js';
 import { RETRY_AFTER_SECONDS, statusOf } from './respond.js';
 import { matchRoute } from './routes.js';
 import type { ServerContext } from './server-context.js';
@@ -40,10 +41,11 @@ export function createUpgradeHandler(ctx: ServerContext): {
   });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    const url = new URL(req.url ?? '/', 'http://localhost');
     let streamId: string;
+    let url: URL;
     try {
-      streamId = admit(ctx, req, url);
+      url = requestTarget(req).url;
+      streamId = admit(ctx, req);
     } catch (error) {
       if (!isCorchError(error)) ctx.onError(error);
       refuse(socket, error);
@@ -60,19 +62,21 @@ export function createUpgradeHandler(ctx: ServerContext): {
 }
 
 /** The checks every route makes, in the same order; returns the stream id. */
-function admit(ctx: ServerContext, req: IncomingMessage, url: URL): string {
+function admit(ctx: ServerContext, req: IncomingMessage): string {
+  // Host and Origin first, by the same rules as every HTTP route (request-guard.ts).
+  const { url, authority } = requestTarget(req);
+  checkOrigin(req, checkHost(req, authority, ctx.hostPolicy), ctx.hostPolicy);
+  if (ctx.sockets.restriction(req.socket) !== undefined) {
+    throw new CorchError('E_TOO_MANY_CONNECTIONS', 'the server (or this address) holds all the connections it may; try again shortly', {
+      status: 503,
+      retryable: true,
+    });
+  }
   const match = matchRoute(req.method ?? 'GET', url.pathname);
   if (match.kind !== 'found' || match.route !== 'ws') {
     throw new CorchError('E_NOT_FOUND', `no WebSocket endpoint at ${url.pathname}; use /api/stream/ws/{stream_id}`, {
       status: 404,
     });
-  }
-  if (!originAllowed(ctx, req)) {
-    throw new CorchError(
-      'E_UNAUTHORIZED',
-      `WebSocket connections from origin ${String(req.headers.origin)} are refused; allow it with --cors-origin`,
-      { status: 403 },
-    );
   }
   if (ctx.apiKey !== undefined && !authorized(req, ctx.apiKey)) {
     throw new CorchError(
@@ -89,24 +93,6 @@ function authorized(req: IncomingMessage, apiKey: string): boolean {
   if (isAuthorized(req.headers, apiKey)) return true;
   const keys = keysFromProtocols(req.headers['sec-websocket-protocol']);
   return keys.length > 0 && isAuthorized({ 'x-api-key': keys }, apiKey);
-}
-
-/**
- * A browser sends `Origin` with every WebSocket handshake and, unlike fetch, applies no CORS to it: a page on
- * another site could read a stream unless the server refuses. Allowed: no Origin (not a browser), the
- * server's own origin (Origin's host equals the Host it was reached at), or one given with `--cors-origin`.
- */
-function originAllowed(ctx: ServerContext, req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  const cors = ctx.corsOrigin?.trim();
-  if (cors === '*') return true;
-  if (cors?.split(',').some((item) => item.trim() === origin)) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 /** After the upgrade: the same checks as the SSE route, then a follower on the socket. */

@@ -30,12 +30,16 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium (playwright gives it a fresh temporary profile); call `close()` in `afterAll`. */
-export async function launchBrowser(): Promise<TestBrowser> {
+/**
+ * Launches headless Chromium (playwright gives it a fresh temporary profile); call `close()` in `afterAll`.
+ * `extraArgs` add Chromium flags, e.g. `--host-resolver-rules=MAP attacker.test 127.0.0.1` to give a
+ * loopback server another site's name.
+ */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<TestBrowser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
   });
   return {
     browser,

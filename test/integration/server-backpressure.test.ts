@@ -35,7 +35,7 @@ describe('a slow subscriber', () => {
     // HTTP/1.0: no chunked encoding, so the body is the raw SSE stream; the client never reads.
     const client = connect(server.port, '127.0.0.1');
     client.pause();
-    client.write(`GET ${created.events_url} HTTP/1.0\r\nHost: test\r\n\r\n`);
+    client.write(`GET ${created.events_url} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`);
     await waitUntil(() => serverSockets.length === 1 && serverSockets[0]!.bytesWritten > 0, 'the SSE headers');
     const serverSocket = serverSockets[0]!;
 

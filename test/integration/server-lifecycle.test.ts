@@ -108,13 +108,19 @@ describe('caps', () => {
     const server = await serve({ runner, maxStreams: 2 });
     const first = await createStream(server);
     await createStream(server);
-    const refused = await fetch(`${server.url}/api/stream/task`, { method: 'POST', body: '{"task":"t"}' });
+    const refused = await fetch(`${server.url}/api/stream/task`, {
+      method: 'POST',
+      body: '{"task":"t"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(await refused.json()).toMatchObject({ error: { code: 'E_TOO_MANY_STREAMS' } });
     // Finished streams do not count.
     await fetch(`${server.url}/api/stream/${first.stream_id}/cancel`, { method: 'POST' });
-    expect((await fetch(`${server.url}/api/stream/task`, { method: 'POST', body: '{"task":"t"}' })).status).toBe(201);
+    expect(
+      (await fetch(`${server.url}/api/stream/task`, { method: 'POST', body: '{"task":"t"}', headers: { 'content-type': 'application/json' } })).status,
+    ).toBe(201);
   });
 
   it('answers 503 at the SSE connection cap while /healthz and JSON routes still answer', async () => {

@@ -136,6 +136,8 @@ const server = await startServer({
   heartbeatSeconds: Number(opts.heartbeat),
   maxStreams: max,
   maxConnections: max,
+  // Every benchmark client connects from 127.0.0.1.
+  maxConnectionsPerPeer: max + 64,
 });
 
 serveIpc({
