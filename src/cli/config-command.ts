@@ -1,5 +1,6 @@
 import { usageError } from './cli-error.js';
 import { isSecretKey, maskSecret, normalizeKey } from './config-keys.js';
+import { envOverride } from './config-env.js';
 import { openConfig } from './config-store.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -42,12 +43,21 @@ export async function configCommand(
     case 'get': {
       const [key] = expectArgs(action, args, 1, '<key>');
       const value = store.get(key);
+      // The stored value is what `get` prints; a variable that wins over it is said on stderr, since it is
+      // what a run would use.
+      const override = envOverride(key, io.env);
+      const shown = (v: string) => (isSecretKey(key) ? maskSecret(v) : v);
       // Unset: nothing on stdout and exit 1, like `git config --get`, so scripts can test for it.
       if (value === undefined) {
-        io.stderr.write(`corch: ${key} is not set\n`);
+        io.stderr.write(
+          override
+            ? `corch: ${key} is not set in the config file; ${override.variable}=${shown(override.value)} in the environment sets it\n`
+            : `corch: ${key} is not set\n`,
+        );
         return EXIT.RUN_FAILED;
       }
       out(value);
+      if (override) io.stderr.write(`corch: ${override.variable}=${shown(override.value)} in the environment overrides this value\n`);
       return EXIT.OK;
     }
     case 'set': {

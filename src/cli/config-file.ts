@@ -3,7 +3,7 @@ import type { ProviderName } from '../providers/types.js';
 import { configError } from './cli-error.js';
 import { type CorchConfig, isNumericKind, type KeyKind, keyKind, keyPath, pathKey } from './config-keys.js';
 import { checkValue, parsePrice } from './config-values.js';
-import type { ProgressMode } from './parse-options.js';
+import type { ProgressFlag } from './parse-options.js';
 
 /** The parsed JSON of the config file: nested objects, as `{"providers": {"openai": {"model": "…"}}}`. */
 export type ConfigTree = Record<string, unknown>;
@@ -64,7 +64,7 @@ export function toConfig(pairs: ReadonlyArray<[string, string]>): CorchConfig {
     const [head, mid, tail] = keyPath(key);
     if (mid === undefined) {
       if (head === 'provider') config.provider = value as ProviderName;
-      else if (head === 'progress') config.progress = value as ProgressMode;
+      else if (head === 'progress') config.progress = value as ProgressFlag;
       else if (head === 'baseUrl' || head === 'apiKey' || head === 'model') config[head] = value;
     } else if (head === 'stageModels') {
       config.stageModels = { ...config.stageModels, [mid as StageRole]: value };

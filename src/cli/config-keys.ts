@@ -2,7 +2,7 @@ import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
 import type { ModelPrice } from '../orchestrator/settings.js';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/types.js';
 import { configError } from './cli-error.js';
-import { isStageRole, type ProgressMode } from './parse-options.js';
+import { isStageRole, type ProgressFlag } from './parse-options.js';
 
 /** Per-provider entries under `providers.<name>`. */
 export interface ProviderConfig {
@@ -30,7 +30,7 @@ export interface CorchConfig {
   apiKey?: string;
   provider?: ProviderName;
   model?: string;
-  progress?: ProgressMode;
+  progress?: ProgressFlag;
   stageModels?: Partial<Record<StageRole, string>>;
   stages?: Partial<Record<StageRole, StageConfig>>;
   providers?: Partial<Record<ProviderName, ProviderConfig>>;

@@ -48,7 +48,7 @@ Keys:
   apiKey                  API key sent to that server (masked in config list)
   provider                default provider: ${PROVIDER_NAMES.join(', ')}
   model                   default model for every stage
-  progress                default --progress: auto, tty, plain, json
+  progress                default --progress: auto, tty, plain, json, quiet
   stageModels.<role>      model for one stage; roles: ${STAGE_ROLES.join(', ')}
   stages.<role>.temperature | .maxTokens
                           sampling for one stage: temperature 0–2, maxTokens a whole number ≥ 1

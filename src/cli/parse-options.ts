@@ -2,10 +2,11 @@ import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
 import { usageError } from './cli-error.js';
 
 /** The `--progress` modes; `auto` picks `tty` or `plain` for the terminal at hand. */
-export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'json'] as const;
-export type ProgressMode = (typeof PROGRESS_MODES)[number];
+export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'json', 'quiet'] as const;
+/** `--progress` as given, `auto` included (the renderers' `ProgressMode` is what `auto` resolves to). */
+export type ProgressFlag = (typeof PROGRESS_MODES)[number];
 
-export function isProgressMode(value: string): value is ProgressMode {
+export function isProgressMode(value: string): value is ProgressFlag {
   return (PROGRESS_MODES as readonly string[]).includes(value);
 }
 
@@ -14,7 +15,7 @@ export function isStageRole(value: string): value is StageRole {
 }
 
 /** `--progress` (or `CORCH_PROGRESS`, or config) → a known mode, or a usage error naming where it came from. */
-export function parseProgress(value: string, source = '--progress'): ProgressMode {
+export function parseProgress(value: string, source = '--progress'): ProgressFlag {
   if (isProgressMode(value)) return value;
   throw usageError(`${source} must be one of ${PROGRESS_MODES.join(', ')}, got "${value}"`);
 }

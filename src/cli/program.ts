@@ -80,7 +80,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
 
   const progress = (cmd: Command): Command =>
     cmd.addOption(
-      new Option('--progress <mode>', 'output: tty dashboard, plain lines or NDJSON (default: auto)').choices(PROGRESS_MODES),
+      new Option('--progress <mode>', 'output: tty dashboard, plain lines, NDJSON, or quiet (only the result) (default: auto)').choices(PROGRESS_MODES),
     );
 
   program
@@ -115,8 +115,10 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
   const run = program
     .command('run')
     .description('run a task and show the agents at work')
-    .argument('[task]', 'what to build, in words')
-    .argument('[context-json]', 'extra context as a JSON object, e.g. \'{"language": "python"}\'');
+    .argument('[task]', 'what to build, in words (quoted), or - to read it from stdin')
+    .argument('[context-json]', 'extra context as a JSON object, e.g. \'{"language": "python"}\'')
+    // Extra words are an unquoted task: run says to quote it rather than commander's "too many arguments".
+    .allowExcessArguments(true);
   remote(run)
     .option('--provider <name>', 'openai, openrouter, ollama, anthropic or simulated (default: picked for you)')
     .option('--model <model>', 'model for every stage')
@@ -133,9 +135,9 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--timeout <s>', 'cancel and exit 5 if the run takes longer')
     .addHelpText('after', RUN_EXAMPLES_HELP + EXIT_CODES_HELP)
     .action(
-      act(async (task: string | undefined, context: string | undefined, options: Record<string, unknown>) => {
+      act(async (task: string | undefined, context: string | undefined, options: Record<string, unknown>, cmd: Command) => {
         const { runCommand } = await import('./run-command.js');
-        return runCommand(task, context, options, io);
+        return runCommand(task, context, { ...options, extraArgs: cmd.args.slice(2) }, io);
       }),
     );
 

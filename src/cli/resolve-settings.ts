@@ -1,3 +1,5 @@
+import { envOverride, envVariablesFor } from './config-env.js';
+import { BASE_URL_ENV, KEY_ENV } from '../providers/provider-presets.js';
 import { STAGE_ROLES, type StageRole } from '../protocol/events.js';
 import type { StageOptions, TaskBudget } from '../protocol/task-request.js';
 import type { ServerSettings } from '../orchestrator/settings.js';
@@ -5,7 +7,7 @@ import { PROVIDER_NAMES, type ProviderName } from '../providers/types.js';
 import { configError, usageError } from './cli-error.js';
 import type { CorchConfig } from './config-keys.js';
 import { checkUrl } from './config-values.js';
-import { parseProgress, type ProgressMode } from './parse-options.js';
+import { parseProgress, type ProgressFlag } from './parse-options.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -13,6 +15,11 @@ type Env = Record<string, string | undefined>;
 export interface Sourced<T> {
   value: T;
   source: string;
+}
+
+/** The environment's candidates for a config key, from the one table of them (config-env.ts). */
+function fromEnv(key: string, env: Env): Array<[string | undefined, string]> {
+  return envVariablesFor(key).map((variable) => [env[variable], variable]);
 }
 
 /** The first non-empty of several candidates, remembering which one it was. */
@@ -31,18 +38,8 @@ export interface RemoteFlags {
 
 /** The server to talk to and its key: flag > env (the original's names too) > config; none = embedded. */
 export function resolveRemote(flags: RemoteFlags, env: Env, config: CorchConfig): { baseUrl?: Sourced<string>; apiKey?: string } {
-  const baseUrl = first([
-    [flags.baseUrl, '--base-url'],
-    [env.CORCH_BASE_URL, 'CORCH_BASE_URL'],
-    [env.FACILITAIR_API_BASE, 'FACILITAIR_API_BASE'],
-    [config.baseUrl, 'config baseUrl'],
-  ]);
-  const apiKey = first([
-    [flags.apiKey, '--api-key'],
-    [env.CORCH_API_KEY, 'CORCH_API_KEY'],
-    [env.FAC_API_KEY, 'FAC_API_KEY'],
-    [config.apiKey, 'config apiKey'],
-  ]);
+  const baseUrl = first([[flags.baseUrl, '--base-url'], ...fromEnv('baseUrl', env), [config.baseUrl, 'config baseUrl']]);
+  const apiKey = first([[flags.apiKey, '--api-key'], ...fromEnv('apiKey', env), [config.apiKey, 'config apiKey']]);
   const out: { baseUrl?: Sourced<string>; apiKey?: string } = {};
   if (baseUrl) {
     const make = baseUrl.source === 'config baseUrl' ? configError : usageError;
@@ -53,10 +50,10 @@ export function resolveRemote(flags: RemoteFlags, env: Env, config: CorchConfig)
 }
 
 /** `--progress` > `CORCH_PROGRESS` > config progress > auto. */
-export function pickProgressMode(flag: string | undefined, env: Env, config: CorchConfig): ProgressMode {
+export function pickProgressMode(flag: string | undefined, env: Env, config: CorchConfig): ProgressFlag {
   if (flag !== undefined) return parseProgress(flag, '--progress');
-  const fromEnv = env.CORCH_PROGRESS?.trim();
-  if (fromEnv) return parseProgress(fromEnv, 'CORCH_PROGRESS');
+  const set = envOverride('progress', env);
+  if (set) return parseProgress(set.value, set.variable);
   return config.progress ?? 'auto';
 }
 
@@ -74,11 +71,7 @@ const PROVIDER_SOURCES: Readonly<Record<string, string>> = {
 
 /** `--provider` > `CORCH_PROVIDER` > config provider, with where it came from. */
 export function pickProvider(flag: string | undefined, env: Env, config: CorchConfig): Sourced<ProviderName> | undefined {
-  const picked = first([
-    [flag, '--provider'],
-    [env.CORCH_PROVIDER, 'CORCH_PROVIDER'],
-    [config.provider, 'config provider'],
-  ]);
+  const picked = first([[flag, '--provider'], ...fromEnv('provider', env), [config.provider, 'config provider']]);
   if (!picked) return undefined;
   if (!(PROVIDER_NAMES as readonly string[]).includes(picked.value)) {
     throw usageError(`${picked.source} must be one of ${PROVIDER_NAMES.join(', ')}, got "${picked.value}"`);
@@ -88,11 +81,7 @@ export function pickProvider(flag: string | undefined, env: Env, config: CorchCo
 
 /** `--model` > `CORCH_MODEL` > config model. */
 export function resolveModel(flag: string | undefined, env: Env, config: CorchConfig): string | undefined {
-  return first([
-    [flag, '--model'],
-    [env.CORCH_MODEL, 'CORCH_MODEL'],
-    [config.model, 'config model'],
-  ])?.value;
+  return first([[flag, '--model'], ...fromEnv('model', env), [config.model, 'config model']])?.value;
 }
 
 /**
@@ -131,20 +120,6 @@ export function resolveBudgetDefaults(config: CorchConfig): TaskBudget | undefin
   return Object.keys(budget).length > 0 ? budget : undefined;
 }
 
-/** Each provider's base-URL variable, following its SDK's convention (DESIGN.md §4). */
-const BASE_URL_ENV: Partial<Record<ProviderName, string>> = {
-  openai: 'OPENAI_BASE_URL',
-  anthropic: 'ANTHROPIC_BASE_URL',
-  ollama: 'OLLAMA_HOST',
-  openrouter: 'OPENROUTER_BASE_URL',
-};
-
-/** Each provider's usual key variable; when set it wins over a key in the config file. */
-const KEY_ENV: Partial<Record<ProviderName, string>> = {
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  openrouter: 'OPENROUTER_API_KEY',
-};
 
 /**
  * Settings for a server this process starts (the embedded one of `run`, or `serve`): provider, model and

@@ -15,7 +15,7 @@ import {
   parsePositive,
   parseProviderOptions,
   parseStageModels,
-  type ProgressMode,
+  type ProgressFlag,
 } from './parse-options.js';
 import {
   pickProgressMode,
@@ -46,6 +46,8 @@ export interface RunOptions {
   consensus?: string[];
   /** commander's `--no-cache`: false when given. */
   cache?: boolean;
+  /** Positional arguments after the context: the words of an unquoted task. */
+  extraArgs?: string[];
 }
 
 /** Everything `run` decided before touching the network. */
@@ -54,7 +56,7 @@ export interface RunPlan {
   /** Unset: start the embedded server with `settings`. */
   remote: { baseUrl: Sourced<string>; apiKey?: string } | undefined;
   settings: ServerSettings;
-  progress: ProgressMode;
+  progress: ProgressFlag;
   timeoutSeconds: number | undefined;
   detach: boolean;
   output: string | undefined;
@@ -68,6 +70,7 @@ export interface RunPlan {
 export function planRun(task: string | undefined, contextText: string | undefined, options: RunOptions, io: CliIo): RunPlan {
   const text = task?.trim();
   if (!text) throw usageError('missing task: say what to build, e.g. corch run "a CSV parser in Go"');
+  checkQuoted(text, contextText, options.extraArgs ?? []);
   const context = parseContext(contextText);
   const stageFlags = parseStageModels(options.stageModel ?? []);
   const consensus = parseConsensus(options.consensus ?? []);
@@ -125,6 +128,27 @@ export function planRun(task: string | undefined, contextText: string | undefine
 }
 
 /**
+ * `corch run write a csv parser` hands the shell's words over one by one: the second word would be taken
+ * for the context. More words than two, or a second one that cannot be a JSON object, is an unquoted task.
+ */
+function checkQuoted(task: string, context: string | undefined, extra: readonly string[]): void {
+  const words = [task, ...(context === undefined ? [] : [context]), ...extra];
+  const looksLikeJson = context !== undefined && /^\s*[{["\d-]|^\s*(true|false|null)\s*$/.test(context);
+  if (extra.length === 0 && (context === undefined || looksLikeJson)) return;
+  throw usageError(`the task is one argument: quote it, e.g. corch run "${words.join(' ')}" (a second argument is the context, a JSON object)`);
+}
+
+/** `corch run -`: the task is read from stdin (a file or a pipe; a terminal would wait for ever, so it is refused). */
+async function readTaskFromStdin(io: CliIo): Promise<string> {
+  if (io.stdin.isTTY) throw usageError('corch run - reads the task from stdin: pipe it in, e.g. corch run - < task.txt');
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) throw usageError('corch run - read an empty task from stdin; pipe in what to build');
+  return text;
+}
+
+/**
  * `corch run <task> [context-json]`: starts a stream (on the embedded server unless one is configured)
  * and draws it until it ends. Returns the exit code (see exit-codes.ts).
  */
@@ -134,7 +158,7 @@ export async function runCommand(
   options: RunOptions,
   io: CliIo,
 ): Promise<number> {
-  const plan = planRun(task, contextText, options, io);
+  const plan = planRun(task === '-' ? await readTaskFromStdin(io) : task, contextText, options, io);
   const { createCorchClient } = await import('../client/index.js');
 
   if (plan.detach && plan.remote) {

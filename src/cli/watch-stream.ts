@@ -17,7 +17,7 @@ import {
 import { ioError, usageError } from './cli-error.js';
 import { type FollowOutcome, followStream, streamBatchMs, type Timeout } from './follow-stream.js';
 import type { CliIo } from './io.js';
-import type { ProgressMode as RequestedMode } from './parse-options.js';
+import type { ProgressFlag as RequestedMode } from './parse-options.js';
 
 export interface OutputFiles {
   /** `--output`: the deliverable as Markdown. */
@@ -27,12 +27,13 @@ export interface OutputFiles {
 }
 
 /**
- * The renderer for a resolved `--progress`. `auto` is the dashboard only when stdout is an interactive
- * terminal (the user is watching) and stderr is one too (the dashboard is drawn there, and escape codes
- * must never land in a redirected log), and `CI` is not set; otherwise plain lines.
+ * The renderer for a resolved `--progress`. `auto` is the dashboard when stderr, where it is drawn, is an
+ * interactive terminal and `CI` is not set — even when stdout is piped: `corch run "…" > result.md` shows
+ * the dashboard and writes the result to the file (as mods does). Otherwise plain lines, so escape codes
+ * never land in a redirected log.
  */
 export function makeRenderer(requested: RequestedMode, io: CliIo): Renderer {
-  const isTTY = io.stdout.isTTY === true && io.stderr.isTTY === true;
+  const isTTY = io.stderr.isTTY === true;
   const mode: ProgressMode = resolveProgressMode(requested, { env: io.env, isTTY });
   return createRenderer(mode, {
     stdout: io.stdout,

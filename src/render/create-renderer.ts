@@ -1,12 +1,13 @@
 import { createJsonRenderer } from './json-renderer.js';
 import { createPlainRenderer } from './plain-renderer.js';
+import { createQuietRenderer } from './quiet-renderer.js';
 import { createTtyRenderer } from './tty-renderer.js';
 import type { ProgressMode, Renderer, RendererDeps } from './types.js';
 
 /**
  * Resolves `--progress auto` like docker buildx: `tty` on an interactive terminal, not under CI and not with
- * `TERM=dumb`, else `plain`. `isTTY` is the caller's to decide; the CLI passes whether stdout and stderr
- * are both terminals (the dashboard is drawn on stderr, the result goes to stdout).
+ * `TERM=dumb`, else `plain`. `isTTY` is the caller's to decide; the CLI passes whether stderr, where the
+ * dashboard is drawn, is a terminal (stdout may be piped to a file: the result goes there).
  */
 export function resolveProgressMode(
   requested: ProgressMode | 'auto',
@@ -29,5 +30,7 @@ export function createRenderer(mode: ProgressMode, deps: RendererDeps): Renderer
       return createPlainRenderer(deps);
     case 'json':
       return createJsonRenderer(deps);
+    case 'quiet':
+      return createQuietRenderer(deps);
   }
 }

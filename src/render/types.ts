@@ -2,7 +2,7 @@ import type { ClientNotice } from '../client/index.js';
 import type { CorchEvent } from '../protocol/index.js';
 
 /** `--progress` after `auto` has been resolved (see {@link resolveProgressMode}). */
-export type ProgressMode = 'tty' | 'plain' | 'json';
+export type ProgressMode = 'tty' | 'plain' | 'json' | 'quiet';
 
 /** A writable stream as renderers need it: `isTTY`, `columns` and `rows` exist only on terminals. */
 export interface OutputStreamLike {

@@ -18,10 +18,11 @@ import { fanoutScenario } from './scenarios/fanout.mjs';
 import { idleScenario } from './scenarios/idle.mjs';
 import { latencyScenario } from './scenarios/latency.mjs';
 import { singleScenario } from './scenarios/single.mjs';
+import { consensusScenario } from './scenarios/consensus.mjs';
 
 const HELP = `usage: npm run bench -- [--scenario LIST] [--quick] [--runs N] [--sizes LIST] [--profile] [--no-build]
 
-  --scenario LIST   comma-separated: idle, fanout, latency, burst, single, client; "server" = the first five;
+  --scenario LIST   comma-separated: idle, fanout, latency, burst, single, client, consensus; "server" = the first five;
                     default: all
   --quick           small sizes (idle 1k, fan-out 100/1000, latency 1/100, short runs): about 2 minutes
   --runs N          runs per implementation and size, the median is reported (default 3)
@@ -48,7 +49,7 @@ if (flags.help) {
   process.exit(0);
 }
 
-const ALL = ['idle', 'fanout', 'latency', 'burst', 'single', 'client'];
+const ALL = ['idle', 'fanout', 'latency', 'burst', 'single', 'client', 'consensus'];
 const wanted = flags.scenario === 'all' ? ALL : flags.scenario === 'server' ? ALL.slice(0, 5) : flags.scenario.split(',').map((s) => s.trim());
 for (const s of wanted) if (!ALL.includes(s)) throw new Error(`--scenario: unknown scenario "${s}"; valid: ${ALL.join(', ')}, server, all`);
 const runs = Number(flags.runs);
@@ -71,6 +72,7 @@ const PLAN = {
   burst: { reviewRounds: 3, reps: quick ? 10 : 20, rate: 100, count: quick ? 200 : 500 },
   single: { count: quick ? 5000 : 20_000, bursts: [1, 8], reps: quick ? 1 : 3 },
   client: { reviewRounds: 3 },
+  consensus: { runsPerProcess: quick ? 15 : 60 },
 };
 
 function machine() {
@@ -111,7 +113,7 @@ if (flags.profile) {
   mkdirSync(config.profileDir, { recursive: true });
 }
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const RUNNERS = { idle: idleScenario, fanout: fanoutScenario, latency: latencyScenario, burst: burstScenario, single: singleScenario, client: clientScenario };
+const RUNNERS = { idle: idleScenario, fanout: fanoutScenario, latency: latencyScenario, burst: burstScenario, single: singleScenario, client: clientScenario, consensus: consensusScenario };
 
 const allRows = [];
 const started = Date.now();

@@ -14,8 +14,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const corch = async (...argv: string[]) => {
-  const io = fakeIo(argv, { CORCH_CONFIG_DIR: dir });
+const corch = async (...argv: string[]) => corchWith({}, ...argv);
+const corchWith = async (env: Record<string, string>, ...argv: string[]) => {
+  const io = fakeIo(argv, { CORCH_CONFIG_DIR: dir, ...env });
   const code = await runMain(io);
   return { code, out: io.stdout.text, err: io.stderr.text };
 };
@@ -64,6 +65,17 @@ describe('corch config', () => {
     expect((await corch('config', 'list', '--show-secrets')).out).toBe('apiKey=k-123\nstageModels.coder=m\n');
   });
 
+  it('get says when an environment variable overrides the stored value (masking keys)', async () => {
+    await corch('config', 'set', 'provider', 'openai');
+    const r = await corchWith({ CORCH_PROVIDER: 'simulated' }, 'config', 'get', 'provider');
+    expect(r).toMatchObject({ code: 0, out: 'openai\n' });
+    expect(r.err).toBe('corch: CORCH_PROVIDER=simulated in the environment overrides this value\n');
+    const unset = await corchWith({ OPENAI_API_KEY: 'sk-abcdefghijklmnop1234' }, 'config', 'get', 'providers.openai.apiKey');
+    expect(unset).toMatchObject({ code: 1, out: '' });
+    expect(unset.err).toMatch(/^corch: providers\.openai\.apiKey is not set in the config file; OPENAI_API_KEY=sk-a\S*\.\.\.|^corch: providers\.openai\.apiKey is not set in the config file; OPENAI_API_KEY=\S+ in the environment sets it\n$/);
+    expect(unset.err).not.toContain('abcdefghijklmnop1234');
+  });
+
   it('get of an unset key prints nothing and exits 1', async () => {
     const r = await corch('config', 'get', 'model');
     expect(r).toMatchObject({ code: 1, out: '' });
@@ -97,6 +109,6 @@ describe('corch config', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ progress: 'loud' }));
     const r = await corch('config', 'list');
     expect(r.code).toBe(EXIT.USAGE);
-    expect(r.err).toContain('progress must be one of auto, tty, plain, json, got "loud"');
+    expect(r.err).toContain('progress must be one of auto, tty, plain, json, quiet, got "loud"');
   });
 });

@@ -57,7 +57,7 @@ describe('corch --version and --help', () => {
     ]) {
       expect(r.out).toContain(flag);
     }
-    expect(r.out.replace(/\s+/g, ' ')).toContain('(choices: "auto", "tty", "plain", "json")');
+    expect(r.out.replace(/\s+/g, ' ')).toContain('(choices: "auto", "tty", "plain", "json", "quiet")');
     expect(r.out).toContain('Exit codes:');
   });
 
@@ -80,7 +80,7 @@ describe('usage errors: one line, the usage hint, exit 2, no stack', () => {
     [['run', '   '], /^corch: missing task/],
     [['run', 'x', '[1,2]'], /^corch: the context must be a JSON object, e\.g\. .*; got "\[1,2\]"$/],
     [['run', 'x', '{nope'], /^corch: the context must be a JSON object.*\(not valid JSON\)$/],
-    [['run', 'x', '--progress', 'fancy'], /^corch: option '--progress <mode>' argument 'fancy' is invalid\. Allowed choices are auto, tty, plain, json\.$/],
+    [['run', 'x', '--progress', 'fancy'], /^corch: option '--progress <mode>' argument 'fancy' is invalid\. Allowed choices are auto, tty, plain, json, quiet\.$/],
     [['run', 'x', '--stage-model', 'tester=gpt-4o'], /^corch: --stage-model: unknown stage "tester"; stages are architect, coder, reviewer, refiner, documenter, judge$/],
     [['run', 'x', '--stage-model', 'coder'], /^corch: --stage-model takes role=model/],
     [['run', 'x', '--provider-option', '=1'], /^corch: --provider-option takes key=value/],
@@ -121,6 +121,6 @@ describe('usage errors: one line, the usage hint, exit 2, no stack', () => {
   it('an env value is named in the message', async () => {
     const r = await corch(['run', 'x'], { CORCH_PROGRESS: 'loud' });
     expect(r.code).toBe(EXIT.USAGE);
-    expect(r.err.split('\n')[0]).toBe('corch: CORCH_PROGRESS must be one of auto, tty, plain, json, got "loud"');
+    expect(r.err.split('\n')[0]).toBe('corch: CORCH_PROGRESS must be one of auto, tty, plain, json, quiet, got "loud"');
   });
 });

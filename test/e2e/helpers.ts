@@ -54,13 +54,19 @@ export interface CliProcess {
 const live = new Set<ChildProcess>();
 
 /** Spawns `node <bin> ...args`; every process spawned is killed by {@link killAll}. */
-export function spawnCli(args: string[], options: { env: Record<string, string>; cwd?: string }): CliProcess {
+export function spawnCli(args: string[], options: { env: Record<string, string>; cwd?: string; input?: string }): CliProcess {
   return spawnCommand(process.execPath, [corchBin(), ...args], options);
 }
 
 /** Spawns any command (the single binary, npx) with its output collected; killed by {@link killAll} too. */
-export function spawnCommand(command: string, args: string[], options: { env: Record<string, string>; cwd?: string }): CliProcess {
-  const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCommand(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string; input?: string },
+): CliProcess {
+  const stdin = options.input === undefined ? 'ignore' : 'pipe';
+  const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: [stdin, 'pipe', 'pipe'] });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   live.add(child);
   let out = '';
   let err = '';
@@ -96,7 +102,7 @@ export function spawnCommand(command: string, args: string[], options: { env: Re
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], options: { env: Record<string, string>; cwd?: string }): Promise<CliResult> {
+export function runCli(args: string[], options: { env: Record<string, string>; cwd?: string; input?: string }): Promise<CliResult> {
   return spawnCli(args, options).exited;
 }
 

@@ -84,6 +84,34 @@ describe('the built CLI in CI', () => {
     expect(usage.stderr.split('\n')[0]).toMatch(/^corch: the context must be a JSON object/);
   });
 
+  it('an unquoted task is refused with the quoted command to type; run - reads the task from stdin', async () => {
+    const env = cliEnv(tmp.dir, { CI: 'true' });
+    const unquoted = await runCli(['run', 'write', 'a', 'csv', 'parser'], { env, cwd: tmp.dir });
+    expect(unquoted.code).toBe(2);
+    expect(unquoted.stderr.split('\n')[0]).toBe(
+      'corch: the task is one argument: quote it, e.g. corch run "write a csv parser" (a second argument is the context, a JSON object)',
+    );
+    const piped = await runCli(['run', '-', ...FAST, '--progress', 'json'], { env, cwd: tmp.dir, input: 'a task from a file\n' });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout.split('\n')[0]!).data.task).toBe('a task from a file');
+    const empty = await runCli(['run', '-', ...FAST], { env, cwd: tmp.dir, input: '  \n' });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^corch: corch run - read an empty task from stdin/);
+  });
+
+  it('--progress quiet prints only the result', async () => {
+    const env = cliEnv(tmp.dir, { CI: 'true' });
+    const r = await runCli(['run', 'a CSV parser', ...FAST, '--progress', 'quiet'], { env, cwd: tmp.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('```');
+    const failed = await runCli(['run', 'x', ...FAST, '--progress', 'quiet', '--provider-option', 'fail_stage=coder'], { env, cwd: tmp.dir });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(failed.stderr).toMatch(/^corch: failed \(E_\w+\) in coder: /);
+  });
+
   it('replay of the saved log redraws the run and exits with its code', async () => {
     const env = cliEnv(tmp.dir, { CI: 'true' });
     const r = await runCli(['replay', 'e.ndjson', '--progress', 'plain'], { env, cwd: tmp.dir });

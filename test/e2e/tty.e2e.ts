@@ -74,6 +74,19 @@ describe.skipIf(tmuxMissing)('the tty dashboard in a real terminal', () => {
     expect(readFileSync(join(tmp.dir, 'replayed.md'), 'utf8')).toBe(readFileSync(join(tmp.dir, 'o.md'), 'utf8'));
   });
 
+  it('with stdout redirected to a file, still shows the dashboard and writes the result to the file', async () => {
+    const t = terminal();
+    const args = ['run', 'a CSV parser', '--provider', 'simulated', '--provider-option', 'tokens_per_second=0'];
+    t.start(`${corch(args)} > piped.md`, ttyEnv(), tmp.dir);
+    const final = await t.waitFor(/\[exit \d+\]/);
+    expect(final).toContain('[exit 0]');
+    expect(final).toMatch(/✔ Documenter/);
+    expect(final).toMatch(/✔ done in/);
+    const piped = readFileSync(join(tmp.dir, 'piped.md'), 'utf8');
+    expect(piped).toContain('```');
+    expect(piped).not.toMatch(/\u001B\[/);
+  });
+
   it('follows a terminal resize (SIGWINCH): the dashboard is laid out again at the new width', async () => {
     const t = terminal();
     // Fast up to the Reviewer, which writes a little and then hangs, so the live pane stays on screen.
