@@ -56,7 +56,8 @@ export async function handleEvents(
     streamId: state.stream_id,
     cursor,
     retryMs: ctx.retryMs,
-    headers,
+    // Which server answered: behind a load balancer, what a reconnect moved between.
+    headers: { ...headers, 'X-Corch-Instance': ctx.instanceId },
     batchMs,
   });
   ctx.connections.add(connection);

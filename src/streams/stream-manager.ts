@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { CorchError } from '../protocol/errors.js';
 import { type EventInput, isTerminalEvent, type StoredEvent } from '../protocol/events.js';
-import { FINISHED_STATUSES, type StreamState } from '../protocol/stream-state.js';
+import type { StreamState } from '../protocol/stream-state.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { type Clock, isoTimestamp, systemClock } from './clock.js';
 import { LocalRun, type PendingAppend } from './local-run.js';
 import { LogEntry } from './log-entry.js';
 import { MemoryStreamStore } from './memory-stream-store.js';
-import { movedMessage, recoverRun } from './recover-run.js';
-import type { OrphanedRun, RunCoordinator } from './run-coordinator.js';
+import type { RunCoordinator } from './run-coordinator.js';
 import type { Runner } from './run-function.js';
 import { type StateBasis, stateChanges } from './stream-state-reducer.js';
-import type { EntryBatch, StoredEntry, StreamListener, StreamStore } from './stream-store.js';
+import { type RunHost, SharedRuns } from './shared-runs.js';
+import type { StreamStore } from './stream-store.js';
 import { taskErrorFor } from './task-error.js';
 
 /** How long a finished stream stays readable before it is removed. */
@@ -21,13 +21,7 @@ export const DEFAULT_MAX_STREAMS = 100;
 /** How long an `on_disconnect: "cancel"` run may have no subscriber before it is cancelled. */
 export const DEFAULT_DISCONNECT_GRACE_SECONDS = 30;
 const MS_PER_SECOND = 1000;
-/**
- * How long a cancel received for another server's run waits for that server to end it before this one
- * checks whether the owner is still alive (and, if not, ends the run itself).
- */
-export const REMOTE_CANCEL_WAIT_MS = 1500;
-/** Entries read per page when a taken-over run's log is read back. */
-const RECOVER_PAGE = 1000;
+
 /** Tells {@link StreamManager} `#settle` that the run function returned rather than threw. */
 const RETURNED = Symbol('returned');
 
@@ -70,8 +64,8 @@ export class StreamManager {
   readonly #createId: () => string;
   readonly #coordinator: RunCoordinator | undefined;
   readonly #runs = new Map<string, LocalRun>();
-  /** Runs being taken over right now (a lapsed lease is reported on every scan until it is taken). */
-  readonly #taking = new Set<string>();
+  /** Cancels and take-overs of other servers' runs, once {@link StreamManager.start} has run. */
+  #shared: SharedRuns | undefined;
   #live = 0;
   /** Creations between the capacity check and the stream's existence (while `prepare` runs). */
   #reserved = 0;
@@ -98,13 +92,40 @@ export class StreamManager {
 
   /** Begins coordinating with the other servers of a shared store (nothing to do without one). */
   async start(): Promise<void> {
-    await this.#coordinator?.start({
+    const coordinator = this.#coordinator;
+    if (!coordinator) return;
+    const host: RunHost = {
+      store: this.store,
+      runner: this.#runner,
+      clock: this.#clock,
+      accepting: () => !this.#closing,
+      has: (streamId) => this.#runs.has(streamId),
+      adopt: (streamId, request, state, lastSeq) => {
+        const run = new LocalRun(this, streamId, request, state);
+        run.lastSeq = lastSeq;
+        this.#runs.set(streamId, run);
+        this.#live += 1;
+        return run;
+      },
+      end: (run, error) => {
+        this.#stop(run, error, false);
+        run.settled = this.#settle(run, RETURNED);
+        return run.settled;
+      },
+      execute: (run) => {
+        run.settled = this.#execute(run);
+        this.#armGrace(run);
+      },
+      append: (streamId, input) => this.append(streamId, input),
+    };
+    this.#shared = new SharedRuns(host, coordinator);
+    await coordinator.start({
       cancel: (streamId, reason) => {
         const run = this.#runs.get(streamId);
         if (run) this.#stop(run, reason);
       },
       orphan: (streamId) => {
-        this.#takeOver(streamId).catch(() => undefined);
+        this.#shared?.takeOver(streamId).catch(() => undefined);
       },
       lost: (streamId) => {
         const run = this.#runs.get(streamId);
@@ -204,8 +225,8 @@ export class StreamManager {
     if (run) {
       this.#stop(run, why);
       await run.tail;
-    } else if (this.#coordinator) {
-      await this.#cancelElsewhere(this.#coordinator, streamId, why);
+    } else if (this.#shared) {
+      await this.#shared.cancelElsewhere(streamId, why);
     }
     return this.store.getState(streamId);
   }
@@ -241,128 +262,6 @@ export class StreamManager {
   /** Running streams and streams created since start, for /healthz. */
   counts(): { live: number; total: number } {
     return { live: this.#live, total: this.#total };
-  }
-
-  /**
-   * A cancel received here for a run another server executes: the owner is asked (and aborts within a
-   * second); if it does not end the run in {@link REMOTE_CANCEL_WAIT_MS} and its lease has lapsed, this
-   * server takes the run and ends it itself.
-   */
-  async #cancelElsewhere(coordinator: RunCoordinator, streamId: string, reason: CorchError): Promise<void> {
-    const state = await this.store.getState(streamId);
-    if (!state || FINISHED_STATUSES.includes(state.status)) return;
-    await coordinator.requestCancel(streamId, reason);
-    if (await this.#waitForEnd(streamId, state.last_event_id)) return;
-    if (await coordinator.ownerAlive(streamId)) return;
-    const orphan = await coordinator.takeOver(streamId);
-    const run = orphan && (await this.#adopt(coordinator, streamId, orphan))?.run;
-    if (!run) return;
-    this.#stop(run, reason, false);
-    run.settled = this.#settle(run, RETURNED);
-    await run.settled;
-  }
-
-  /** Resolves true once `streamId` has its terminal event (or is gone), false after the wait. */
-  #waitForEnd(streamId: string, afterSeq: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (ended: boolean) => {
-        if (done) return;
-        done = true;
-        this.#clock.clearTimeout(timer);
-        this.store.unsubscribe(streamId, listener);
-        resolve(ended);
-      };
-      const listener: StreamListener = {
-        onEntries: (batch: EntryBatch) => {
-          if (batch.terminal) finish(true);
-        },
-        onGone: () => finish(true),
-        onInterrupted: () => finish(false),
-      };
-      const timer = this.#clock.setTimeout(() => finish(false), REMOTE_CANCEL_WAIT_MS);
-      this.store.subscribe(streamId, listener);
-      this.store.getState(streamId).then(
-        (state) => {
-          if (!state || FINISHED_STATUSES.includes(state.status) || state.last_event_id < afterSeq) finish(true);
-        },
-        () => undefined,
-      );
-    });
-  }
-
-  /**
-   * Takes over a run whose server stopped answering (or handed it over): it continues here from its last
-   * completed stage, after a `system_message` saying so. When this server cannot continue it (its runner
-   * refuses the request, e.g. no key for the provider) it declines; when every live server has declined,
-   * the run ends with `E_SERVER_LOST`.
-   */
-  async #takeOver(streamId: string): Promise<void> {
-    const coordinator = this.#coordinator;
-    if (!coordinator || this.#closing || this.#runs.has(streamId) || this.#taking.has(streamId)) return;
-    this.#taking.add(streamId);
-    try {
-      const orphan = await coordinator.takeOver(streamId);
-      if (!orphan) return;
-      let refused: unknown;
-      try {
-        await this.#runner.prepare?.(orphan.request);
-      } catch (error) {
-        refused = error ?? new Error('refused');
-      }
-      if (refused !== undefined && (await coordinator.decline(streamId)) === 'others') return;
-      const adopted = await this.#adopt(coordinator, streamId, orphan);
-      if (!adopted) return;
-      const { run, log } = adopted;
-      if (refused !== undefined) {
-        const why = refused instanceof Error ? refused.message : String(refused);
-        const lost = new CorchError(
-          'E_SERVER_LOST',
-          `the run's server (${orphan.previousOwner || 'unknown'}) stopped and no running server can continue it: ${why}`,
-          { retryable: true },
-        );
-        this.#stop(run, lost, false);
-        run.settled = this.#settle(run, RETURNED);
-        return;
-      }
-      const recovered = recoverRun(log);
-      void this.append(streamId, {
-        event: 'system_message',
-        data: { message: movedMessage(coordinator.instanceId, orphan, recovered), level: 'warn' },
-      });
-      if (recovered.started) run.resume = { completed: recovered.completed };
-      run.settled = this.#execute(run);
-      this.#armGrace(run);
-    } finally {
-      this.#taking.delete(streamId);
-    }
-  }
-
-  /**
-   * Makes a run whose lease this server has just taken one of its own, numbering on from its log. Undefined
-   * (and the lease let go) when the run has ended meanwhile.
-   */
-  async #adopt(
-    coordinator: RunCoordinator,
-    streamId: string,
-    orphan: OrphanedRun,
-  ): Promise<{ run: LocalRun; log: StoredEntry[] } | undefined> {
-    const log: StoredEntry[] = [];
-    for (;;) {
-      const page = await this.store.read(streamId, log.at(-1)?.seq ?? 0, RECOVER_PAGE);
-      log.push(...page);
-      if (page.length < RECOVER_PAGE) break;
-    }
-    const last = log.at(-1);
-    if (FINISHED_STATUSES.includes(orphan.state.status) || (last && isTerminalEvent(last.name)) || this.#runs.has(streamId)) {
-      await coordinator.finished(streamId);
-      return undefined;
-    }
-    const run = new LocalRun(this, streamId, orphan.request, orphan.state);
-    run.lastSeq = last?.seq ?? 0;
-    this.#runs.set(streamId, run);
-    this.#live += 1;
-    return { run, log };
   }
 
   #assertAccepting(): void {

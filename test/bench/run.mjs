@@ -17,13 +17,14 @@ import { clientScenario } from './scenarios/client-cpu.mjs';
 import { fanoutScenario } from './scenarios/fanout.mjs';
 import { idleScenario } from './scenarios/idle.mjs';
 import { latencyScenario } from './scenarios/latency.mjs';
+import { redisScenario } from './scenarios/redis.mjs';
 import { singleScenario } from './scenarios/single.mjs';
 import { consensusScenario } from './scenarios/consensus.mjs';
 
 const HELP = `usage: npm run bench -- [--scenario LIST] [--quick] [--runs N] [--sizes LIST] [--profile] [--no-build]
 
-  --scenario LIST   comma-separated: idle, fanout, latency, burst, single, client, consensus; "server" = the first five;
-                    default: all
+  --scenario LIST   comma-separated: idle, fanout, latency, burst, single, client, consensus, redis; "server" =
+                    the first five; default: all (redis needs redis-server, and is skipped with a note without it)
   --quick           small sizes (idle 1k, fan-out 100/1000, latency 1/100, short runs): about 2 minutes
   --runs N          runs per implementation and size, the median is reported (default 3)
   --sizes LIST      override the sizes of idle / fanout / latency, e.g. --sizes 1000,5000
@@ -49,7 +50,7 @@ if (flags.help) {
   process.exit(0);
 }
 
-const ALL = ['idle', 'fanout', 'latency', 'burst', 'single', 'client', 'consensus'];
+const ALL = ['idle', 'fanout', 'latency', 'burst', 'single', 'client', 'consensus', 'redis'];
 const wanted = flags.scenario === 'all' ? ALL : flags.scenario === 'server' ? ALL.slice(0, 5) : flags.scenario.split(',').map((s) => s.trim());
 for (const s of wanted) if (!ALL.includes(s)) throw new Error(`--scenario: unknown scenario "${s}"; valid: ${ALL.join(', ')}, server, all`);
 const runs = Number(flags.runs);
@@ -73,6 +74,15 @@ const PLAN = {
   single: { count: quick ? 5000 : 20_000, bursts: [1, 8], reps: quick ? 1 : 3 },
   client: { reviewRounds: 3 },
   consensus: { runsPerProcess: quick ? 15 : 60 },
+  redis: {
+    sizes: sizes ?? [100, 1000],
+    reviewRounds: 3,
+    repsFor: (n) => (n >= 1000 ? 1 : quick ? 2 : 4),
+    rate: 100,
+    count: quick ? 200 : 500,
+    burst: { tokens: quick ? 5000 : 20_000, perTurn: 8 },
+    memory: { idleRuns: quick ? 200 : 1000, events: quick ? 5000 : 20_000 },
+  },
 };
 
 function machine() {
@@ -113,7 +123,16 @@ if (flags.profile) {
   mkdirSync(config.profileDir, { recursive: true });
 }
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const RUNNERS = { idle: idleScenario, fanout: fanoutScenario, latency: latencyScenario, burst: burstScenario, single: singleScenario, client: clientScenario, consensus: consensusScenario };
+const RUNNERS = {
+  idle: idleScenario,
+  fanout: fanoutScenario,
+  latency: latencyScenario,
+  burst: burstScenario,
+  single: singleScenario,
+  client: clientScenario,
+  consensus: consensusScenario,
+  redis: redisScenario,
+};
 
 const allRows = [];
 const started = Date.now();

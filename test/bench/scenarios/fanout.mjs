@@ -18,11 +18,15 @@ import { recordRun, simulatedTask } from '../lib/recording.mjs';
 
 /**
  * Runs the same task `reps` times back to back on one server (short runs are too quick to time alone).
- * `mode` is 'replay' (the recording, either server) or 'real' (corch's orchestrator).
+ * `mode` is 'replay' (the recording, either server) or 'real' (corch's orchestrator). `serverArgs` go to the
+ * server wrapper (the redis scenario gives corch a Redis store).
  */
-async function measureOnce(impl, mode, n, recording, { reviewRounds, reps, transport = 'sse' }) {
+export async function measureOnce(impl, mode, n, recording, { reviewRounds, reps, transport = 'sse', serverArgs = [] }) {
   return withProcesses(async (track) => {
-    const args = mode === 'real' ? ['--mode', 'real'] : ['--mode', 'replay', '--recording', recording.file, '--burst', '1'];
+    const args = [
+      ...(mode === 'real' ? ['--mode', 'real'] : ['--mode', 'replay', '--recording', recording.file, '--burst', '1']),
+      ...serverArgs,
+    ];
     const server = track(await startServer(impl, args));
     const client = track(await startLoadClient());
     let events = 0;

@@ -31,6 +31,9 @@ const { values: opts } = parseArgs({
     await: { type: 'boolean', default: false },
     // Runs start at once (scenario 5: the CLI creates its own stream).
     'no-gate': { type: 'boolean', default: false },
+    // A Redis store (the redis scenario): several of these processes then share their runs.
+    store: { type: 'string' },
+    'key-prefix': { type: 'string', default: 'corch' },
   },
 });
 
@@ -128,8 +131,18 @@ if (opts.mode === 'idle') {
   throw new Error(`unknown mode ${opts.mode}`);
 }
 
+let shared;
+if (opts.store) {
+  const { parseStoreUrl } = await load('src/streams/store-url.js');
+  const { RedisStreamStore } = await load('src/streams/redis-stream-store.js');
+  const { RedisRunCoordinator } = await load('src/streams/redis-run-coordinator.js');
+  const store = await RedisStreamStore.connect(parseStoreUrl(opts.store), { keyPrefix: opts['key-prefix'] });
+  shared = { store, coordinator: new RedisRunCoordinator(store) };
+}
+
 const max = Number(opts.max);
 const server = await startServer({
+  ...(shared ?? {}),
   host: '127.0.0.1',
   port: 0,
   runner,
