@@ -10,6 +10,7 @@ const FOLLOW_SLACK_PX = 24;
 export function LiveText({ text, label, streaming, chunk }: { text: string; label: string; streaming: boolean; chunk?: number }) {
   const box = useRef<HTMLPreElement>(null);
   const following = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the effect runs because the text grew, which it does not read.
   useLayoutEffect(() => {
     const el = box.current;
     if (el && following.current) el.scrollTop = el.scrollHeight;
