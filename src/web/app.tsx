@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { createPageApi } from './api.js';
 import { useApiKey } from './api-key.js';
 import { KeyPrompt } from './key-prompt.js';
@@ -10,10 +10,8 @@ import { StartForm } from './start-form.js';
 /** The page: a header, then the home (form and runs) or one run. Asks for the API key when a request needs one. */
 export function App() {
   const route = useRoute();
-  const [apiKey, setApiKey] = useApiKey();
-  const [keyRefused, setKeyRefused] = useState(false);
+  const { key: apiKey, asking, onUnauthorized, setKey } = useApiKey();
   const api = useMemo(() => createPageApi(apiKey), [apiKey]);
-  const onUnauthorized = () => setKeyRefused(true);
 
   return (
     <>
@@ -23,14 +21,8 @@ export function App() {
         </a>
         <span className="tagline">a team of LLM agents, live</span>
       </header>
-      {keyRefused ? (
-        <KeyPrompt
-          hadKey={apiKey !== undefined}
-          onKey={(key) => {
-            setApiKey(key);
-            setKeyRefused(false);
-          }}
-        />
+      {asking ? (
+        <KeyPrompt hadKey={apiKey !== undefined} onKey={setKey} />
       ) : route.page === 'run' ? (
         <RunView key={`${route.streamId}:${apiKey ?? ''}`} streamId={route.streamId} apiKey={apiKey} onUnauthorized={onUnauthorized} />
       ) : (

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useLayoutEffect, useState, useSyncExternalStore } from 'react';
 import type { FetchLike } from '../client/types.js';
 import { createRunStore, emptyRunSnapshot, type RunSnapshot, type RunStore } from './run-store.js';
 
@@ -30,7 +30,8 @@ export function useCollaborativeStream(
 ): CollaborativeStream {
   const { baseUrl, apiKey, fetch } = options;
   const [store, setStore] = useState<RunStore>(IDLE);
-  useEffect(() => {
+  // A layout effect, so the request goes out right after the first commit rather than a frame later.
+  useLayoutEffect(() => {
     if (streamId === null) {
       setStore(IDLE);
       return undefined;
