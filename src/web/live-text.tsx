@@ -1,5 +1,20 @@
 import { useLayoutEffect, useRef } from 'react';
 
+/**
+ * The box shows at most this much of the end of the text (from a line start): the browser lays the whole
+ * box out again on every frame that adds a token, and a long text made those frames long tasks. The full
+ * output of a finished agent is one click away in its row.
+ */
+export const LIVE_TEXT_SHOWN_CHARS = 6000;
+
+/** The last {@link LIVE_TEXT_SHOWN_CHARS} of `text`, starting at a line when there is one near the cut. */
+export function liveTail(text: string): string {
+  if (text.length <= LIVE_TEXT_SHOWN_CHARS) return text;
+  const cut = text.length - LIVE_TEXT_SHOWN_CHARS;
+  const line = text.indexOf('\n', cut);
+  return line >= 0 && line - cut < 200 ? text.slice(line + 1) : text.slice(cut);
+}
+
 /** How close to the bottom (px) counts as "following": the box then keeps scrolling with the new text. */
 const FOLLOW_SLACK_PX = 24;
 
@@ -30,7 +45,7 @@ export function LiveText({ text, label, streaming, chunk }: { text: string; labe
           if (el) following.current = el.scrollHeight - el.scrollTop - el.clientHeight <= FOLLOW_SLACK_PX;
         }}
       >
-        {text}
+        {liveTail(text)}
       </pre>
     </section>
   );

@@ -164,7 +164,7 @@ const page = await streamContext.newPage();
 await page.addInitScript(() => {
   window.__longTasks = [];
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+    for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
   }).observe({ type: 'longtask', buffered: true });
 });
 const cdp = await streamContext.newCDPSession(page);
@@ -177,18 +177,25 @@ await page.evaluate(() => {
   window.__longTasks.length = 0;
 });
 const heap = [];
+const gcWindows = [];
 const startedAt = Date.now();
 const sampleEvery = Math.max(1000, Math.round((STREAM_SECONDS * 1000) / 6));
 while (Date.now() - startedAt < STREAM_SECONDS * 1000 + 2000) {
   await new Promise((resolve) => setTimeout(resolve, sampleEvery));
+  // The forced collection is the bench's own long task: its window is left out of the count.
+  const gcStart = await page.evaluate(() => performance.now());
   await cdp.send('HeapProfiler.collectGarbage');
+  gcWindows.push([gcStart, await page.evaluate(() => performance.now())]);
   const { metrics } = await cdp.send('Performance.getMetrics');
   const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
   heap.push({ s: Math.round((Date.now() - startedAt) / 1000), mb: +(used / 1024 / 1024).toFixed(2) });
   if ((await page.locator('main.run').getAttribute('data-phase')) === 'completed') break;
 }
 await page.locator('main.run[data-phase="completed"]').waitFor({ timeout: 60_000 });
-const { longTasks, events } = await page.evaluate(() => ({ longTasks: window.__longTasks, events: Number(document.querySelector('main.run').dataset.events) }));
+const { allLongTasks, events } = await page.evaluate(() => ({ allLongTasks: window.__longTasks, events: Number(document.querySelector('main.run').dataset.events) }));
+const longTasks = allLongTasks
+  .filter((task) => !gcWindows.some(([from, to]) => task.start + task.duration >= from - 5 && task.start <= to + 5))
+  .map((task) => task.duration);
 await browser.close();
 await server.close();
 
@@ -212,7 +219,9 @@ const ok = {
 const mark = (pass) => (pass ? 'ok  ' : 'MISS');
 console.log(`${mark(ok.size)} JS+CSS gzipped          ${result.js_css_gzip_kb} kB (raw ${result.js_css_raw_kb} kB; budget ${BUDGET.gzipKb} kB)`);
 console.log(`${mark(ok.open)} open a finished run    ${result.open_finished_run_ms.median} ms median of ${openTimes.length} for ${storedEvents} events, navigation to drawn (budget ${BUDGET.openMs} ms; ratio ${(openMedian / BUDGET.openMs).toFixed(2)})`);
-console.log(`${mark(ok.longTasks)} stream ${RATE} tok/s ${STREAM_SECONDS}s   longest task ${result.stream.longest_task_ms} ms, ${result.stream.long_tasks_over_50ms} over 50 ms, ${events} events drawn`);
+console.log(
+  `${mark(ok.longTasks)} stream ${RATE} tok/s ${STREAM_SECONDS}s   longest task ${result.stream.longest_task_ms} ms, ${result.stream.long_tasks_over_50ms} over 50 ms, ${events} events drawn (${allLongTasks.length - longTasks.length} long tasks of the bench's forced GCs left out)`,
+);
 console.log(`${mark(ok.heap)} heap after GC          ${heap.map((h) => `${h.s}s ${h.mb} MB`).join(', ')}`);
 console.log(JSON.stringify(result));
 process.exitCode = Object.values(ok).every(Boolean) ? 0 : 1;
