@@ -37,7 +37,7 @@ export function ioError(message: string, cause?: unknown): CliError {
 }
 
 /** The server is not there, or refused the API key; exits UNREACHABLE. */
-export function unreachableError(message: string, cause?: unknown): CliError {
+export function cannotReachError(message: string, cause?: unknown): CliError {
   return new CliError('E_UNREACHABLE', message, { exitCode: EXIT.UNREACHABLE, cause });
 }
 

@@ -25,8 +25,8 @@ With no provider configured and no provider key in the environment, runs use a l
 answers, else the offline "simulated" provider (no model is called; good for a first try).
 
 Environment: CORCH_BASE_URL, CORCH_API_KEY, CORCH_PROVIDER, CORCH_MODEL, CORCH_PROGRESS, CORCH_CONFIG_DIR,
-  OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY, OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST,
-  NO_COLOR, FORCE_COLOR, CI.
+  CORCH_STORE (serve), OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY, OPENAI_BASE_URL,
+  ANTHROPIC_BASE_URL, OLLAMA_HOST, NO_COLOR, FORCE_COLOR, CI.
 `;
 
 /** Shown under `corch run --help`. */

@@ -106,6 +106,14 @@ export function parsePositive(value: string | undefined, flag: string): number |
   return n;
 }
 
+/** A number, for flags whose range the protocol's validator checks (`--max-cost`, `--max-seconds`). */
+export function parseNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw usageError(`${flag} must be a number, got "${value}"`);
+  return n;
+}
+
 /** A whole number ≥ min: `--from-seq`. */
 export function parseInteger(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;

@@ -98,6 +98,9 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--cors-origin <origin>', 'allow browsers from this origin')
     .option('--allowed-host <host>', 'answer requests for this Host name too (repeatable; * for any)', collect, [])
     .option('--max-connections-per-peer <n>', 'most sockets one address may hold (default 256)')
+    .option('--max-stream-bytes <size>', "stop a run whose event log passes this size (default 32MiB)")
+    .option('--max-total-bytes <size>', 'event logs kept in all; oldest finished dropped first (default 256MiB)')
+    .option('--max-finished <n>', 'finished streams kept; oldest finished dropped first (default 1000)')
     .option('--insecure', 'allow a non-loopback host without an API key')
     .option('--no-ui', 'do not serve the web page at /')
     .option('--disconnect-grace <seconds>', 'cancel an on_disconnect "cancel" run after this long unwatched', '30')
@@ -217,6 +220,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .description("the stage cache shared by every run on this machine: info (entries, bytes, hits) | clear")
     .argument('[action]', 'info or clear')
     .option('--json', 'info: print one JSON object')
+    .option('--store <url>', 'the cache of the servers sharing this Redis store (env CORCH_STORE) instead of this machine\'s')
     .action(
       act(async (action: string | undefined, options: Record<string, unknown>) => {
         const { cacheCommand } = await import('./cache-command.js');

@@ -57,19 +57,17 @@ export function pickProgressMode(flag: string | undefined, env: Env, config: Cor
   return config.progress ?? 'auto';
 }
 
-/** `--provider` > `CORCH_PROVIDER` > config provider; undefined lets the server pick (and say so). */
-export function resolveProvider(flag: string | undefined, env: Env, config: CorchConfig): ProviderName | undefined {
-  return pickProvider(flag, env, config)?.value;
-}
-
-/** Where a provider chosen by {@link resolveProvider} came from, as the run's first message says it. */
+/** Where a provider chosen by {@link pickProvider} came from, as the run's first message says it. */
 const PROVIDER_SOURCES: Readonly<Record<string, string>> = {
   '--provider': 'the --provider flag',
   CORCH_PROVIDER: 'CORCH_PROVIDER in the environment',
   'config provider': 'provider in the config file',
 };
 
-/** `--provider` > `CORCH_PROVIDER` > config provider, with where it came from. */
+/**
+ * `--provider` > `CORCH_PROVIDER` > config provider, with where it came from; undefined lets the server
+ * pick (and say so).
+ */
 export function pickProvider(flag: string | undefined, env: Env, config: CorchConfig): Sourced<ProviderName> | undefined {
   const picked = first([[flag, '--provider'], ...fromEnv('provider', env), [config.provider, 'config provider']]);
   if (!picked) return undefined;

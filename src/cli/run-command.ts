@@ -12,6 +12,7 @@ import type { CliIo } from './io.js';
 import {
   parseConsensus,
   parseContext,
+  parseNumber,
   parsePositive,
   parseProviderOptions,
   parseStageModels,
@@ -20,7 +21,7 @@ import {
 import {
   pickProgressMode,
   resolveModel,
-  resolveProvider,
+  pickProvider,
   resolveRemote,
   resolveServerSettings,
   resolveStages,
@@ -75,8 +76,9 @@ export function planRun(task: string | undefined, contextText: string | undefine
   const stageFlags = parseStageModels(options.stageModel ?? []);
   const consensus = parseConsensus(options.consensus ?? []);
   const providerOptions = parseProviderOptions(options.providerOption ?? []);
-  const maxSeconds = parsePositive(options.maxSeconds, '--max-seconds');
-  const maxCost = parsePositive(options.maxCost, '--max-cost');
+  // Numbers only here: the limits (a cost budget may be 0) are the protocol validator's, checked below.
+  const maxSeconds = parseNumber(options.maxSeconds, '--max-seconds');
+  const maxCost = parseNumber(options.maxCost, '--max-cost');
   const timeoutSeconds = parsePositive(options.timeout, '--timeout');
   const config = openConfig(io.env).read();
   const progress = pickProgressMode(options.progress, io.env, config);
@@ -91,7 +93,7 @@ export function planRun(task: string | undefined, contextText: string | undefine
     throw usageError('--detach cannot be combined with --output, --events or --timeout; follow the stream later with `corch attach <id> --output …`');
   }
 
-  const provider = resolveProvider(options.provider, io.env, config);
+  const provider = pickProvider(options.provider, io.env, config)?.value;
   const model = resolveModel(options.model, io.env, config);
   let stages = resolveStages(stageFlags, config);
   for (const [role, candidates] of Object.entries(consensus)) {
@@ -114,7 +116,7 @@ export function planRun(task: string | undefined, contextText: string | undefine
     ...(detach ? {} : { on_disconnect: 'cancel' as const }),
     ...(options.cache === false ? { cache: false } : {}),
   };
-  checkConsensus(request);
+  checkRequest(request);
   return {
     request,
     remote: remote.baseUrl ? { baseUrl: remote.baseUrl, ...(remote.apiKey ? { apiKey: remote.apiKey } : {}) } : undefined,
@@ -231,16 +233,28 @@ export async function runCommand(
   }
 }
 
+/** The flag or argument that set each request field, for messages: `--max-cost: …` rather than `budget.max_cost`. */
+const FLAG_FOR_FIELD: ReadonlyArray<[RegExp, string]> = [
+  [/^budget\.max_cost$/, '--max-cost'],
+  [/^budget\.max_seconds$/, '--max-seconds'],
+  [/\.candidates$/, '--consensus'],
+  [/^stages\.\w+\.model$/, '--stage-model'],
+  [/^model$/, '--model'],
+  [/^provider_options/, '--provider-option'],
+  [/^context/, 'the context argument'],
+];
+
 /**
- * A `--consensus` the server would refuse (a role without candidates, a bad count) is a usage error here,
- * before a server starts; other request problems are left to the server's answer, as for every request.
+ * Checks the request with the protocol's validator — the one the server applies at its door — so a request
+ * the server would refuse is a usage error here, before a server starts or a request is sent.
  */
-function checkConsensus(request: TaskRequest): void {
+function checkRequest(request: TaskRequest): void {
   try {
     validateTaskRequest(request);
   } catch (error) {
-    const field = isCorchError(error) && typeof error.details === 'object' && error.details !== null ? (error.details as { field?: unknown }).field : undefined;
-    if (typeof field === 'string' && field.includes('.candidates')) throw usageError(`--consensus: ${(error as Error).message}`);
-    // Anything else the server answers, as for every request.
+    if (!isCorchError(error) || error.code !== 'E_INVALID_REQUEST') throw error;
+    const field = typeof error.details === 'object' && error.details !== null ? (error.details as { field?: unknown }).field : undefined;
+    const flag = typeof field === 'string' ? FLAG_FOR_FIELD.find(([pattern]) => pattern.test(field))?.[1] : undefined;
+    throw usageError(flag ? `${flag}: ${error.message}` : error.message);
   }
 }

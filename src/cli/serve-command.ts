@@ -2,7 +2,9 @@ import { isIP } from 'node:net';
 import type { ProviderOffer } from '../providers/provider-offer.js';
 import { type RunningServer, type ServerOptions, startServer } from '../server/index.js';
 import type { WebAssets } from '../server/web-page.js';
+import type { RedisStreamStore } from '../streams/redis-stream-store.js';
 import type { Runner } from '../streams/run-function.js';
+import { byteSizeFlag } from './byte-size.js';
 import { CliError, usageError } from './cli-error.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -28,6 +30,9 @@ export interface ServeOptions {
   disconnectGrace?: unknown;
   allowedHost?: unknown;
   maxConnectionsPerPeer?: unknown;
+  maxStreamBytes?: unknown;
+  maxTotalBytes?: unknown;
+  maxFinished?: unknown;
   store?: unknown;
   lease?: unknown;
   leaseRenew?: unknown;
@@ -63,7 +68,7 @@ export const MIN_API_KEY_LENGTH = 16;
 export async function serveCommand(
   options: ServeOptions,
   io: CliIo,
-  runner: Runner,
+  runner: Runner | ((shared: RedisStreamStore | undefined) => Runner),
   deps: ServeDependencies = {},
 ): Promise<number> {
   const host = stringFlag(options.host, '--host') ?? '127.0.0.1';
@@ -77,6 +82,9 @@ export async function serveCommand(
   const corsOrigin = corsFlag(options.corsOrigin);
   const allowedHosts = allowedHostFlag(options.allowedHost);
   const maxConnectionsPerPeer = integerFlag(options.maxConnectionsPerPeer, '--max-connections-per-peer', 1, Number.MAX_SAFE_INTEGER);
+  const maxStreamBytes = byteSizeFlag(options.maxStreamBytes, '--max-stream-bytes');
+  const maxTotalBytes = byteSizeFlag(options.maxTotalBytes, '--max-total-bytes');
+  const maxFinished = integerFlag(options.maxFinished, '--max-finished', 1, Number.MAX_SAFE_INTEGER);
   const debug = io.env.CORCH_DEBUG !== undefined && io.env.CORCH_DEBUG !== '' && io.env.CORCH_DEBUG !== '0';
   const insecure = options.insecure === true;
   const apiKey = resolveApiKey(options.apiKey, io.env);
@@ -112,7 +120,8 @@ export async function serveCommand(
       ...(shared ? { store: shared.store, coordinator: shared.coordinator } : {}),
       host,
       port,
-      runner,
+      // A runner built for the store: on a Redis store its stage cache lives in Redis too.
+      runner: typeof runner === 'function' ? runner(shared?.store) : runner,
       ...(apiKey ? { apiKey: apiKey.value } : {}),
       ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
       ...(heartbeatSeconds !== undefined ? { heartbeatSeconds } : {}),
@@ -121,6 +130,9 @@ export async function serveCommand(
       ...(disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds } : {}),
       ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
       ...(maxConnectionsPerPeer !== undefined ? { maxConnectionsPerPeer } : {}),
+      ...(maxStreamBytes !== undefined ? { maxStreamBytes } : {}),
+      ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
+      ...(maxFinished !== undefined ? { maxFinished } : {}),
       // A peer's hang-ups and malformed requests: one line each, only when asked for (CORCH_DEBUG=1).
       ...(debug ? { onDebug: (message: string) => io.stderr.write(`corch serve: debug: ${message}\n`) } : {}),
       ...(corsOrigin !== undefined ? { corsOrigin } : {}),

@@ -4,7 +4,7 @@ import type { RedisSpec } from '../streams/redis-client.js';
 import { RedisRunCoordinator } from '../streams/redis-run-coordinator.js';
 import { RedisStreamStore } from '../streams/redis-stream-store.js';
 import { parseStoreUrl, type StoreSpec } from '../streams/store-url.js';
-import { unreachableError, usageError } from './cli-error.js';
+import { cannotReachError, usageError } from './cli-error.js';
 
 /** A Redis store with its coordinator, as `corch serve --store redis://…` runs on it. */
 export interface SharedStore {
@@ -50,7 +50,7 @@ export async function openSharedStore(
   try {
     store = await RedisStreamStore.connect(spec, { instanceId: options.instanceId });
   } catch (error) {
-    if (isCorchError(error) && error.code === 'E_STORE_UNAVAILABLE') throw unreachableError(error.message, error);
+    if (isCorchError(error) && error.code === 'E_STORE_UNAVAILABLE') throw cannotReachError(error.message, error);
     throw error;
   }
   const coordinator = new RedisRunCoordinator(store, { leaseMs: options.leaseMs, renewMs: options.renewMs });

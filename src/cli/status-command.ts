@@ -26,7 +26,7 @@ export function formatState(state: StreamState): string {
     ['status', describeStatus(state)],
     ['progress', `${state.chunks_completed}/${state.total_chunks} chunks`],
   ];
-  const cost = formatCost(state.actual_cost, state.estimated_cost);
+  const cost = describeCost(state.actual_cost, state.estimated_cost);
   if (cost) rows.push(['cost', cost]);
   rows.push(['created', state.created_at], ['updated', state.updated_at], ['events', String(state.last_event_id)]);
   if (state.error_message) rows.push(['error', oneLine(state.error_message, 200)]);
@@ -46,7 +46,7 @@ function describeStatus(state: StreamState): string {
   return state.status;
 }
 
-function formatCost(actual: number | null, estimated: number | null): string | undefined {
+function describeCost(actual: number | null, estimated: number | null): string | undefined {
   if (actual === null && estimated === null) return undefined;
   const a = actual === null ? 'unknown' : `$${actual.toFixed(4)}`;
   return estimated === null ? a : `${a} of ~$${estimated.toFixed(4)} estimated`;

@@ -1,6 +1,6 @@
 import type { CreatedStream, StreamState, TaskRequest } from '../protocol/index.js';
 import { CorchError } from '../protocol/index.js';
-import { errorFromResponse, isNetworkError, unreachableError } from './http-errors.js';
+import { errorFromResponse, isNetworkError, serverUnreachableError } from './http-errors.js';
 import { fetchTransport, nodeHttpTransport } from './sse-transport.js';
 import { type ConnectionContext, subscribeToStream } from './subscribe.js';
 import type { CorchClient, CorchClientOptions, SleepLike } from './types.js';
@@ -66,7 +66,7 @@ export function createCorchClient(options: CorchClientOptions): CorchClient {
       });
     } catch (error) {
       if (init.signal?.aborted) throw init.signal.reason;
-      if (isNetworkError(error)) throw unreachableError(baseUrl, error);
+      if (isNetworkError(error)) throw serverUnreachableError(baseUrl, error);
       throw new CorchError('E_UNREACHABLE', `${what}: request to ${baseUrl} failed: ${String(error)}`, { cause: error });
     }
     if (!response.ok) {

@@ -75,7 +75,7 @@ function isBadPort(error: unknown): boolean {
  * flags or config: callers know how the URL was chosen and add their own advice (the CLI does, per command).
  * `details` carries `base_url` and `reason` for them.
  */
-export function unreachableError(baseUrl: string, cause: unknown): CorchError {
+export function serverUnreachableError(baseUrl: string, cause: unknown): CorchError {
   const reason = describeNetworkError(cause);
   const details = { base_url: baseUrl, reason };
   if (isBadPort(cause)) {

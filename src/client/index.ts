@@ -3,7 +3,7 @@ export { createCorchClient } from './create-corch-client.js';
 export {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_RECONNECTS,
-  DEFAULT_RETRY_MS,
+  DEFAULT_RECONNECT_DELAY_MS,
   MAX_RETRY_DELAY_MS,
   reconnectDelay,
 } from './reconnect-delay.js';

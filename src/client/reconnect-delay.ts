@@ -1,5 +1,5 @@
 /** Used before the server's `retry:` arrives (browsers use about 3 s; a CLI can be quicker). */
-export const DEFAULT_RETRY_MS = 1_000;
+export const DEFAULT_RECONNECT_DELAY_MS = 1_000;
 /** Backoff never waits longer than this between two attempts. */
 export const MAX_RETRY_DELAY_MS = 15_000;
 /** Consecutive failed attempts before giving up: with the defaults about a minute and a half of trying. */

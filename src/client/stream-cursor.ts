@@ -18,7 +18,7 @@ export interface Cursor {
   /** A (re)connection was answered but nothing has arrived on it yet: the next message confirms it. */
   awaitingFirst: 'connected' | 'reconnected' | null;
   url: string;
-  /** `batch_ms` to ask for; set to 0 for good once a server refused it (an older server answers 400). */
+  /** `batch_ms` to ask for (0: none). */
   batchMs: number;
 }
 

@@ -1,9 +1,9 @@
-import { CorchError, createSseDecoder, isTerminalEvent } from '../protocol/index.js';
-import { describeNetworkError, errorFromResponse, isNetworkError, unreachableError } from './http-errors.js';
+import { CorchError, createSseDecoder, isTerminalEvent, MAX_BATCH_MS } from '../protocol/index.js';
+import { describeNetworkError, errorFromResponse, isNetworkError, serverUnreachableError } from './http-errors.js';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_RECONNECTS,
-  DEFAULT_RETRY_MS,
+  DEFAULT_RECONNECT_DELAY_MS,
   MAX_RETRY_DELAY_MS,
   reconnectDelay,
 } from './reconnect-delay.js';
@@ -21,8 +21,6 @@ export interface ConnectionContext {
   apiKey: string | undefined;
 }
 
-/** The largest `batch_ms` a server accepts. */
-export const MAX_BATCH_MS = 1000;
 
 /** Why we aborted our own request: told apart from the caller's abort. */
 class IdleTimeout extends Error {}
@@ -41,7 +39,7 @@ export async function subscribeToStream(
   const maxReconnects = options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
   const cursor: Cursor = {
     lastSeq: Math.max(0, Math.floor(options.fromSeq ?? 1) - 1),
-    retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
+    retryMs: options.retryMs ?? DEFAULT_RECONNECT_DELAY_MS,
     attempt: 0,
     reconnects: 0,
     lost: 0,
@@ -71,7 +69,7 @@ export async function subscribeToStream(
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       // A server that was never reached is a configuration problem, not a blip: say so at once.
-      if (!connectedOnce && isNetworkError(error)) throw unreachableError(context.baseUrl, error);
+      if (!connectedOnce && isNetworkError(error)) throw serverUnreachableError(context.baseUrl, error);
       if (!connectedOnce || !isNetworkError(error)) throw error;
       outcome = { kind: 'dropped', reason: describeNetworkError(error) };
     }
@@ -119,15 +117,8 @@ async function connectOnce(
   if (context.apiKey) headers.Authorization = `Bearer ${context.apiKey}`;
   if (cursor.lastSeq > 0) headers['Last-Event-ID'] = String(cursor.lastSeq);
 
-  let opened: OpenedStream;
-  for (;;) {
-    const target = cursor.batchMs > 0 ? `${url}?batch_ms=${cursor.batchMs}` : url;
-    opened = await context.transport(target, headers, signal);
-    // A server from before `batch_ms` refuses the unknown parameter: ask again without it, and never again.
-    if (opened.status !== 400 || cursor.batchMs === 0) break;
-    opened.close();
-    cursor.batchMs = 0;
-  }
+  const target = cursor.batchMs > 0 ? `${url}?batch_ms=${cursor.batchMs}` : url;
+  const opened: OpenedStream = await context.transport(target, headers, signal);
   if (opened.status === 204) {
     opened.close();
     return { kind: 'no_content' };

@@ -51,7 +51,7 @@ export interface SubscribeOptions {
   onNotice?: (notice: ClientNotice) => void;
   /** Consecutive failed reconnect attempts before giving up (default {@link DEFAULT_MAX_RECONNECTS}). */
   maxReconnects?: number;
-  /** Delay before the first reconnect when the server sent no `retry:` (default {@link DEFAULT_RETRY_MS}). */
+  /** Delay before the first reconnect when the server sent no `retry:` (default {@link DEFAULT_RECONNECT_DELAY_MS}). */
   retryMs?: number;
   /** Upper bound for the backed-off delay (default {@link MAX_RETRY_DELAY_MS}). */
   maxRetryDelayMs?: number;
@@ -63,7 +63,7 @@ export interface SubscribeOptions {
   /**
    * Asks the server to gather events for up to this many ms before writing them (`?batch_ms=`, 0–1000;
    * leading-edge, so an event after a quiet spell is not held). 0 or unset: every event as soon as it is
-   * stored. A server that does not know the parameter answers 400; the subscription then asks without it.
+   * stored.
    */
   batchMs?: number;
   /**

@@ -37,6 +37,8 @@ export interface SpeedAssumption {
   /** Output tokens per second; `Infinity` for an unthrottled simulated provider. */
   tokensPerSecond: number;
   latencySeconds: number;
+  /** What each role will write, when the provider knows it (the simulated one does); else a share of `max_tokens`. */
+  outputTokens?: Partial<Record<StageRole, number>>;
 }
 
 /** The estimate for the rest of a run. */
@@ -94,6 +96,8 @@ export class RunEstimator {
     const maxTokens = this.maxTokens[stage];
     const seen = this.lastOutput.get(stage) ?? (stage === 'refiner' ? this.lastOutput.get('coder') : undefined);
     if (seen !== undefined) return Math.min(seen, maxTokens);
+    const known = this.speed.outputTokens?.[stage];
+    if (known !== undefined) return Math.min(known, maxTokens);
     return Math.min(maxTokens, Math.round(EXPECTED_OUTPUT_SHARE[stage] * maxTokens * this.verbosity()));
   }
 

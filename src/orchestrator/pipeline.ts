@@ -1,3 +1,4 @@
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import type { ChunkCompletedData, StageRole, TaskProgressData } from '../protocol/events.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { LlmProvider, LlmRequest, ProviderName } from '../providers/types.js';
@@ -30,8 +31,8 @@ import {
   expectedSpeed,
   providerMessage,
   reviewNote,
-  SIMULATED_NOTICE,
   timeRanOutNote,
+  unknownPriceNote,
 } from './run-messages.js';
 import { type PriceBook, resolveRunPricing } from './run-pricing.js';
 import { RunTally, round, roundCost } from './run-tally.js';
@@ -131,7 +132,7 @@ export class PipelineRun {
       promptTokens[definition.role] = approxTokens(definition.system.length + this.request.task.length + contextChars + 300);
       maxTokens[definition.role] = this.stages[definition.role].max_tokens;
     }
-    this.estimator = new RunEstimator(promptTokens, maxTokens, expectedSpeed(provider, this.request.provider_options));
+    this.estimator = new RunEstimator(promptTokens, maxTokens, expectedSpeed(provider, this.request.provider_options, this.request.task));
   }
 
   async run(resume?: ResumePoint): Promise<void> {
@@ -200,7 +201,7 @@ export class PipelineRun {
         provider: provider.name,
         model: resolveRunModel({ request, settings: deps.settings, provider }),
         simulated: provider.simulated,
-        ...(provider.simulated ? { notice: SIMULATED_NOTICE } : {}),
+        ...(provider.simulated ? { notice: SIMULATED_LABEL } : {}),
       },
     });
     await ctx.emit({
@@ -211,6 +212,8 @@ export class PipelineRun {
         level: provider.simulated && request.provider !== 'simulated' ? 'warn' : 'info',
       },
     });
+    const unpriced = [...new Set(planChunks(this.plan).filter((c) => this.priceOf(c) === null).map((c) => chunkModel(c, this.stages)))];
+    if (unpriced.length > 0) await ctx.emit({ event: 'system_message', data: unknownPriceNote(unpriced) });
     await this.progress('plan');
   }
 
@@ -404,7 +407,7 @@ export class PipelineRun {
       event: 'task_completed',
       data: {
         result: tally.code ?? '',
-        metrics: tally.metrics(this.totalChunks(), durationMs),
+        metrics: tally.metrics(this.totalChunks(), durationMs, this.budget),
         outputs: { ...tally.outputs },
         usage: { ...tally.usage },
         cost: roundCost(tally.cost),

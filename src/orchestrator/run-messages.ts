@@ -1,4 +1,6 @@
-import type { EventEnvelope, StageRole, SystemMessageData } from '../protocol/events.js';
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
+import { type EventEnvelope, STAGE_ROLES, type StageRole, type SystemMessageData } from '../protocol/events.js';
+import { simulatedOutputTokens } from '../providers/simulated.js';
 import { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions } from '../providers/simulated-options.js';
 import type { LlmProvider, RetryNotice } from '../providers/types.js';
 import { DEFAULT_LATENCY_SECONDS, DEFAULT_TOKENS_PER_SECOND, type SpeedAssumption } from './estimates.js';
@@ -6,8 +8,6 @@ import { MAX_REFINE_ROUNDS, type PlanChange } from './plan.js';
 import { needsRefine, type Review } from './review.js';
 import { stageDefinition } from './stage-registry.js';
 
-/** The label the simulated provider carries wherever it is used. */
-export const SIMULATED_NOTICE = 'simulated — no model was called';
 
 /**
  * The system_message that says which provider runs the task, why it was picked, and where requests go.
@@ -17,7 +17,7 @@ export const SIMULATED_NOTICE = 'simulated — no model was called';
 export function providerMessage(provider: LlmProvider, reason: string): string {
   let text = reason.trim();
   if (!text.toLowerCase().includes(provider.name)) text = `provider ${provider.name}: ${text}`;
-  if (provider.simulated && !text.includes(SIMULATED_NOTICE)) text += ` (${SIMULATED_NOTICE})`;
+  if (provider.simulated && !text.includes(SIMULATED_LABEL)) text += ` (${SIMULATED_LABEL})`;
   text = text.charAt(0).toUpperCase() + text.slice(1);
   if (!/[.!?]$/.test(text)) text += '.';
   if (provider.baseUrl) text += ` Requests go to ${provider.baseUrl}.`;
@@ -53,15 +53,18 @@ export function reviewNote(
  * Speed assumed before any stage ran: the simulated provider's own pacing (its `tokens_per_second`, 0 =
  * unthrottled), or a typical hosted model.
  */
-export function expectedSpeed(provider: LlmProvider, options: Record<string, unknown> | undefined): SpeedAssumption {
+export function expectedSpeed(provider: LlmProvider, options: Record<string, unknown> | undefined, task = ''): SpeedAssumption {
   if (!provider.simulated) return { tokensPerSecond: DEFAULT_TOKENS_PER_SECOND, latencySeconds: DEFAULT_LATENCY_SECONDS };
   let tps = DEFAULT_SIMULATED_OPTIONS.tokens_per_second;
+  const outputTokens: Partial<Record<StageRole, number>> = {};
   try {
     tps = parseSimulatedOptions(options).tokens_per_second;
+    // The simulated text is known in advance: the first estimate is what the run will take.
+    for (const role of STAGE_ROLES) outputTokens[role] = simulatedOutputTokens(role, task, options);
   } catch {
     // The provider already accepted these options when it was created; keep the default if they differ.
   }
-  return { tokensPerSecond: tps > 0 ? tps : Number.POSITIVE_INFINITY, latencySeconds: 0 };
+  return { tokensPerSecond: tps > 0 ? tps : Number.POSITIVE_INFINITY, latencySeconds: 0, outputTokens };
 }
 
 /** The system_message after a stage answered from the stage cache: what the replay saved. */
@@ -114,5 +117,16 @@ export function timeRanOutNote(maxSeconds: number, stage: StageRole | null, outp
       `The ${maxSeconds} s time budget ran out${stage ? ` during the ${stage} stage` : ''}: ` +
       `the result is ${source}${docs}. Raise --max-seconds to let the run finish.`,
     level: 'warn',
+  };
+}
+
+/** Costs show as unknown because these models have no known price: say how to give one. */
+export function unknownPriceNote(models: readonly string[]): Note {
+  const example = models[0] ?? '<model>';
+  return {
+    message:
+      `The price of ${models.join(', ')} is unknown, so costs show as n/a; set it with ` +
+      `corch config set prices.${example} <input>,<output> (USD per 1M tokens) on the server that runs the task.`,
+    level: 'info',
   };
 }

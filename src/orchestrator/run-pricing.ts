@@ -48,7 +48,7 @@ export function resolveRunPricing(input: RunPricingInput): PriceBook {
       throw new CorchError(
         'E_INVALID_REQUEST',
         `\`budget.max_cost\` needs known model prices, and the price of ${unknown.join(', ')} is unknown; ` +
-          'add it to the server config (prices) or drop the cost budget.',
+          `set it with corch config set prices.${unknown[0]} <input>,<output> (USD per 1M tokens) on the server, or drop the cost budget.`,
         { status: 400, details: { field: 'budget.max_cost', models: unknown } },
       );
     }

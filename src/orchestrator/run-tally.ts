@@ -1,4 +1,7 @@
 import type { CacheTally, RunMetrics, StageRole, Usage } from '../protocol/events.js';
+import type { RunBudget } from './budgets.js';
+import { originalMetrics } from './original-metrics.js';
+import { MAX_REFINE_ROUNDS } from './plan.js';
 import { addCosts } from './prices.js';
 import { stageDefinition } from './stage-registry.js';
 
@@ -44,9 +47,24 @@ export class RunTally {
     return this.codeRole === undefined ? undefined : this.outputs[this.codeRole];
   }
 
-  /** Metrics for `task_completed`. */
-  metrics(totalChunks: number, durationMs: number): RunMetrics {
+  /** Metrics for `task_completed`; with the run's budget, the original design's four scores too. */
+  metrics(totalChunks: number, durationMs: number, budget?: RunBudget): RunMetrics {
+    const scores =
+      budget === undefined
+        ? {}
+        : originalMetrics({
+            qualityScore: this.lastScore,
+            reviewed: this.outputs.reviewer !== undefined,
+            openCriticalIssues: this.openCriticalIssues,
+            refineRounds: this.refineRounds,
+            maxRefineRounds: MAX_REFINE_ROUNDS,
+            durationMs,
+            maxSeconds: budget.maxSeconds,
+            cost: this.cost,
+            maxCost: budget.maxCost,
+          });
     return {
+      ...scores,
       total_chunks: totalChunks,
       chunks_completed: this.chunksCompleted,
       refine_rounds: this.refineRounds,

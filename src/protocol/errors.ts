@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'E_TOO_MANY_STREAMS'
   | 'E_TOO_MANY_CONNECTIONS'
   | 'E_STORE_FULL'
+  | 'E_LOG_TOO_LARGE'
   | 'E_INTERNAL'
   /** The stream store (Redis) cannot be reached. */
   | 'E_STORE_UNAVAILABLE'

@@ -139,7 +139,18 @@ export interface ChunkCompletedData extends EventEnvelope, CandidateFields {
   error?: { code: string; message: string };
 }
 
-export interface RunMetrics {
+/**
+ * The original design's metrics, in 0..1 (defined in docs/metrics.md). `quality` and `harmony` are null
+ * when the run did not measure them (no review score, no finished review).
+ */
+export interface OriginalMetrics {
+  quality: number | null;
+  efficiency: number;
+  harmony: number | null;
+  overall: number;
+}
+
+export interface RunMetrics extends Partial<OriginalMetrics> {
   total_chunks: number;
   chunks_completed: number;
   refine_rounds: number;

@@ -3,6 +3,7 @@ export * from './events.js';
 export * from './json-shape.js';
 export * from './outcome.js';
 export * from './provider-names.js';
+export * from './simulated-label.js';
 export * from './sse.js';
 export * from './stream-state.js';
 export * from './task-request.js';

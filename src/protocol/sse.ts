@@ -7,6 +7,12 @@ import { type CorchEvent, type EventName, isEventName } from './events.js';
  */
 
 /** `id: <seq>\nevent: <name>\ndata: <json>\n\n`; `id` omitted for live-only events (heartbeat). */
+/**
+ * The largest `?batch_ms=` the events route accepts: how long a server may gather a subscriber's events
+ * before writing them. The server refuses more; the client asks for no more.
+ */
+export const MAX_BATCH_MS = 1000;
+
 export function encodeEvent(event: string, data: unknown, id?: number): string {
   const idLine = id === undefined ? '' : `id: ${id}\n`;
   return `${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;

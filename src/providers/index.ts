@@ -21,7 +21,6 @@ export {
 export { type OfferedProvider, type ProviderOffer, providerOffer } from './provider-offer.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { createSimulatedProvider, type SimulatedDeps } from './simulated.js';
-export { SIMULATED_LABEL } from './simulated-names.js';
 export { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions, type SimulatedOptions } from './simulated-options.js';
 export { DEFAULT_STREAM_TIMEOUTS, FIRST_TOKEN_TIMEOUT_MS, IDLE_TIMEOUT_MS, type StreamTimeouts } from './stream-watchdog.js';
 export * from './types.js';

@@ -1,5 +1,6 @@
 import type { ServerSettings } from '../orchestrator/settings.js';
 import { CorchError } from '../protocol/errors.js';
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import { createAnthropicProvider } from './anthropic.js';
 import { parseHttpProviderOptions } from './http-provider-options.js';
 import { OLLAMA_PROBE_TIMEOUT_MS, pickOllamaModel, probeOllama } from './ollama-probe.js';
@@ -14,7 +15,6 @@ import {
   ollamaRoot,
 } from './provider-presets.js';
 import { createSimulatedProvider } from './simulated.js';
-import { SIMULATED_LABEL } from './simulated-names.js';
 import { isProviderName, type LlmProvider, PROVIDER_NAMES, type ProviderName } from './types.js';
 
 type Env = Record<string, string | undefined>;

@@ -1,4 +1,5 @@
-import { SIMULATED_LABEL, type SimulatedSubject } from './simulated-names.js';
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
+import type { SimulatedSubject } from './simulated-names.js';
 
 /**
  * The code the simulated coder and refiner write: a small, plausible module named after the task. Each

@@ -13,11 +13,13 @@ export interface SimulatedSubject {
   language: 'typescript' | 'python';
 }
 
-/** Label written into every simulated output, so that nobody mistakes it for a model's answer. */
-export const SIMULATED_LABEL = 'simulated — no model was called';
-
 const MAX_QUOTED_TASK_CHARS = 120;
 const MAX_NAME_WORDS = 2;
+/**
+ * Longest word kept in a name: the names are repeated all over the simulated code, so one 1 MB word in the
+ * task would otherwise make a 100 MB log.
+ */
+export const MAX_NAME_WORD_CHARS = 24;
 
 // Words that say what to do rather than what to build; skipping them finds the subject of the task.
 const FILLER = new Set(
@@ -38,7 +40,10 @@ export function deriveSubject(taskText: string): SimulatedSubject {
   const oneLine = taskText.replace(/\s+/g, ' ').trim();
   const task = oneLine.length > MAX_QUOTED_TASK_CHARS ? `${oneLine.slice(0, MAX_QUOTED_TASK_CHARS - 1)}…` : oneLine;
   const all = oneLine.toLowerCase().match(/[a-z][a-z0-9]*/g) ?? [];
-  const picked = all.filter((w) => !FILLER.has(w) && w.length > 1).slice(0, MAX_NAME_WORDS);
+  const picked = all
+    .filter((w) => !FILLER.has(w) && w.length > 1)
+    .slice(0, MAX_NAME_WORDS)
+    .map((w) => w.slice(0, MAX_NAME_WORD_CHARS));
   const parts = picked.length > 0 ? picked : ['solution'];
   const pascal = parts.map(capitalize).join('');
   return {

@@ -1,5 +1,6 @@
 import { simulatedCode } from './simulated-code.js';
-import { SIMULATED_LABEL, type SimulatedSubject } from './simulated-names.js';
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
+import type { SimulatedSubject } from './simulated-names.js';
 
 /** The review the simulated reviewer writes, in the shape the orchestrator parses. */
 export interface SimulatedReview {

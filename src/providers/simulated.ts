@@ -100,3 +100,12 @@ async function* streamSimulated(
     finishReason: truncated ? 'length' : 'stop',
   };
 }
+
+/**
+ * Output tokens the simulated provider writes for `stage` on `task` (first round), so a simulated run's
+ * first estimate is what it will take, not a guess scaled from `max_tokens`.
+ */
+export function simulatedOutputTokens(stage: string, task: string, options?: Record<string, unknown>): number {
+  const opts = parseSimulatedOptions(options);
+  return splitIntoTokens(simulatedStageText(stage, deriveSubject(task), 1, opts.review_rounds)).length;
+}

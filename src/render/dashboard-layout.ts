@@ -1,3 +1,4 @@
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { DashboardState, LivePane, StageRow, StatusLine } from './dashboard-state.js';
 import { formatCost, formatDuration, formatTokens, stageLabel } from './format.js';
@@ -64,7 +65,7 @@ function headerLines(state: DashboardState, width: number, c: ChalkInstance, now
   const lines = [`${c.bold('corch')} ${truncate(task, Math.max(0, width - 6))}`];
   // Right under the task, and kept when the header shrinks: a simulated run is not a model's work.
   if (state.simulated) {
-    const notice = `[${state.providerNotice ?? 'simulated — no model was called'}]`;
+    const notice = `[${state.providerNotice ?? SIMULATED_LABEL}]`;
     for (const line of full ? wrapLines(notice, width) : [truncate(notice, width)]) lines.push(c.yellow.bold(line));
   }
   const parts: string[] = [];

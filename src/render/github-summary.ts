@@ -1,3 +1,4 @@
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import { AGENT_NAMES } from '../protocol/index.js';
 import type { DashboardState } from './dashboard-state.js';
 import { isFinished } from './dashboard-layout.js';
@@ -27,7 +28,7 @@ function outcome(state: DashboardState): string {
 /** The Markdown appended to `$GITHUB_STEP_SUMMARY`: plan, per-stage duration/tokens/cost, result excerpt. */
 export function renderStepSummary(state: DashboardState): string {
   const lines: string[] = [`## corch: ${cell(firstLine(state.task ?? 'run'))}`, ''];
-  if (state.simulated) lines.push(`> **${state.providerNotice ?? 'simulated — no model was called'}**`, '');
+  if (state.simulated) lines.push(`> **${state.providerNotice ?? SIMULATED_LABEL}**`, '');
   lines.push(outcome(state), '');
   if (state.provider) lines.push(`Provider: \`${state.provider}\`${state.model ? ` · model \`${state.model}\`` : ''}`, '');
   lines.push('| # | Stage | Description | Status | Duration | Tokens in / out | Cost |', '|---|---|---|---|---|---|---|');

@@ -1,3 +1,4 @@
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
@@ -82,7 +83,7 @@ export function createPlainRenderer(deps: RendererDeps): Renderer {
         const d = event.data;
         line(`${c.bold('corch')} ${sanitize(d.task)}`);
         line(c.dim(`provider: ${d.provider}${d.model ? ` · ${d.model}` : ''} · stream ${d.stream_id}`));
-        if (d.simulated) line(c.yellow.bold(`[${d.notice ?? 'simulated — no model was called'}]`));
+        if (d.simulated) line(c.yellow.bold(`[${d.notice ?? SIMULATED_LABEL}]`));
         line(c.dim(`plan: ${d.pipeline.map((stage) => stageLabel(stage)).join(' → ')}`));
         break;
       }
@@ -185,6 +186,11 @@ export function createPlainRenderer(deps: RendererDeps): Renderer {
 }
 
 /** The end of a plain or json run: where files went, the result on stdout, and the GitHub step summary. */
+/** Said once after a simulated run: what the user does to have a model do the work. */
+export const REAL_MODEL_HINT =
+  'That was the simulated provider (no model was called). For a real model: set OPENAI_API_KEY, ANTHROPIC_API_KEY ' +
+  'or OPENROUTER_API_KEY, or start Ollama, then run again (or pass --provider).';
+
 export async function finishCommon(
   state: DashboardState,
   summary: FinishSummary,
@@ -193,6 +199,7 @@ export async function finishCommon(
   printResult = true,
 ): Promise<void> {
   if (summary.interrupted) say('error', summary.interrupted);
+  if (state.simulated && state.phase === 'completed') say('info', REAL_MODEL_HINT);
   if (summary.eventsPath) say('info', `events saved to ${summary.eventsPath}`);
   if (summary.outputPath) say('info', `result saved to ${summary.outputPath}`);
   else if (printResult && state.completed) {

@@ -1,3 +1,4 @@
+import { SIMULATED_LABEL } from '../protocol/simulated-label.js';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { CorchError, type StageRole, type TaskCompletedData } from '../protocol/index.js';
 import type { DashboardState } from './dashboard-state.js';
@@ -36,7 +37,7 @@ export function renderResultMarkdown(source: ResultSource): string {
   const p = parts(source);
   const out: string[] = [`# ${p.task ? firstLine(p.task) : 'corch result'}`, ''];
   if (p.simulated) {
-    out.push(`> **${p.notice ?? 'simulated — no model was called'}**: this text was produced offline by corch's simulated provider, not by a model.`, '');
+    out.push(`> **${p.notice ?? SIMULATED_LABEL}**: this text was produced offline by corch's simulated provider, not by a model.`, '');
   }
   if (p.error) out.push(`> **The run did not complete** (\`${p.error.code}\`): ${p.error.message}`, '');
   // The final code is the run's result; before the refiner ran, the coder's output is the code.

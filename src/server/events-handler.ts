@@ -6,7 +6,7 @@ import { SseConnection } from './sse-connection.js';
 import { notFound } from './stream-handlers.js';
 
 /** Largest `batch_ms` a client may ask for: beyond a second, a live view stops looking live. */
-export const MAX_BATCH_MS = 1000;
+import { MAX_BATCH_MS } from '../protocol/sse.js';
 
 /**
  * `GET /api/stream/events/{id}[?last_event_id=k][&batch_ms=t]`: replays the log after the client's cursor,

@@ -5,6 +5,6 @@ export {
   DEFAULT_HEARTBEAT_SECONDS,
   DEFAULT_HOST,
   DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_RETRY_MS,
+  SSE_RETRY_MS,
   startServer,
 } from './start-server.js';

@@ -24,7 +24,7 @@ import { createUpgradeHandler } from './ws-upgrade.js';
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
 /** What `retry:` tells clients to wait before reconnecting. */
-export const DEFAULT_RETRY_MS = 2000;
+export const SSE_RETRY_MS = 2000;
 /** Open SSE responses before new ones get 503; well under the usual fd limits once node has raised them. */
 export const DEFAULT_MAX_CONNECTIONS = 1000;
 /** Sockets allowed beyond the SSE cap, so JSON routes stay reachable at the cap (and /healthz beyond). */
@@ -57,6 +57,12 @@ export interface ServerOptions {
   maxStreams?: number;
   /** Seconds an `on_disconnect: "cancel"` run may have no subscriber before it is cancelled (default 30). */
   disconnectGraceSeconds?: number;
+  /** Bytes of one stream's log before its run is stopped with E_LOG_TOO_LARGE (default 32 MiB). */
+  maxStreamBytes?: number;
+  /** Bytes of all logs kept; finished streams go first, then new runs get 503 E_STORE_FULL (default 256 MiB). */
+  maxTotalBytes?: number;
+  /** Finished streams kept before the oldest finished is dropped (default 1000). */
+  maxFinished?: number;
   /** Cap on open SSE connections (default 1000). */
   maxConnections?: number;
   /**
@@ -125,6 +131,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
     ...(options.disconnectGraceSeconds !== undefined ? { disconnectGraceSeconds: options.disconnectGraceSeconds } : {}),
     ...(options.coordinator ? { coordinator: options.coordinator } : {}),
+    ...(options.maxStreamBytes !== undefined ? { maxStreamBytes: options.maxStreamBytes } : {}),
+    ...(options.maxTotalBytes !== undefined ? { maxTotalBytes: options.maxTotalBytes } : {}),
+    ...(options.maxFinished !== undefined ? { maxFinished: options.maxFinished } : {}),
   });
   const connections = new Set<StreamFollower>();
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
@@ -135,7 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     apiKey: options.apiKey === '' ? undefined : options.apiKey,
     corsOrigin: options.corsOrigin === '' ? undefined : options.corsOrigin,
-    retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
+    retryMs: options.retryMs ?? SSE_RETRY_MS,
     webAssets: options.webAssets,
     providers: options.providers,
     maxConnections,

@@ -66,7 +66,11 @@ export async function handleCancel(
   sendJson(res, 200, state, headers);
 }
 
-/** `GET /api/streams[?limit=N]` → `{"streams": [state, …]}`, newest first. */
+/**
+ * `GET /api/streams[?limit=N][&before=T]` → `{"streams": [state, …], "next_before"?: T}`, newest first: at
+ * most `limit` (default 100, at most 1000) streams created before `T` (an ISO time; `next_before` of the
+ * previous page), so a client pages through a long list instead of receiving it in one answer.
+ */
 export async function handleList(
   ctx: ServerContext,
   url: URL,
@@ -78,11 +82,30 @@ export async function handleList(
   if (raw !== null) {
     limit = Number(raw);
     if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT) {
-      throw new CorchError('E_INVALID_REQUEST', `\`limit\` must be an integer 1–${MAX_LIST_LIMIT}, got "${raw}"`);
+      throw new CorchError('E_INVALID_REQUEST', `\`limit\` must be an integer 1–${MAX_LIST_LIMIT}, got "${raw.slice(0, 40)}"`);
     }
   }
-  const streams = await ctx.manager.list();
-  sendJson(res, 200, { streams: streams.slice(0, limit) }, headers);
+  const before = url.searchParams.get('before');
+  let beforeMs = Number.POSITIVE_INFINITY;
+  if (before !== null) {
+    beforeMs = Date.parse(before);
+    if (!/^\d{4}-\d\d-\d\dT/.test(before) || Number.isNaN(beforeMs)) {
+      throw new CorchError(
+        'E_INVALID_REQUEST',
+        `\`before\` must be an ISO 8601 time such as 2025-01-01T00:00:00.000Z (the previous page's next_before), got "${before.slice(0, 40)}"`,
+      );
+    }
+  }
+  const all = await ctx.manager.list();
+  const older = before === null ? all : all.filter((state) => Date.parse(state.created_at) < beforeMs);
+  // Streams created in the same millisecond as the page's last one join the page: `before` is a time, and
+  // the next page must not skip them.
+  let end = Math.min(limit, older.length);
+  while (end < older.length && older[end]?.created_at === older[end - 1]?.created_at) end += 1;
+  const page = older.slice(0, end);
+  const last = page.at(-1);
+  const more = older.length > end && last !== undefined;
+  sendJson(res, 200, { streams: page, ...(more ? { next_before: last.created_at } : {}) }, headers);
 }
 
 /** `GET /api/providers` → what this server can run (no keys), for a page's provider and model choices. */
@@ -107,13 +130,24 @@ export function handleHealth(ctx: ServerContext, res: ServerResponse, headers: R
       uptime_seconds: Math.round((ctx.clock.now() - ctx.startedAt) / 1000),
       streams: { live, total, max: ctx.manager.maxStreams },
       connections: { ...countByTransport(ctx.connections), max: ctx.maxConnections },
+      sockets: { open: ctx.sockets.open, max: ctx.sockets.limits.maxSockets, max_per_peer: ctx.sockets.limits.maxPerPeer },
+      logs: {
+        bytes: ctx.manager.retention.totalBytes,
+        max_bytes: ctx.manager.retention.limits.maxTotalBytes,
+        finished: ctx.manager.retention.finishedCount,
+        max_finished: ctx.manager.retention.limits.maxFinished,
+      },
     },
     headers,
   );
 }
 
 export function notFound(streamId: string): CorchError {
-  return new CorchError('E_NOT_FOUND', `no stream "${streamId}" (it may have expired)`, { status: 404 });
+  return new CorchError(
+    'E_NOT_FOUND',
+    `this server does not know stream "${streamId}": the server restarted since (streams live in its memory unless it uses --store redis://…), the stream's TTL passed, or the id is wrong`,
+    { status: 404 },
+  );
 }
 
 /** Open event streams by transport (one cap covers both). */

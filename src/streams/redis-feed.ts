@@ -6,7 +6,7 @@ import { openConnection, type RedisLink } from './redis-client.js';
 export type RawEntry = [id: string, fields: string[]];
 
 /** Entries read per stream per blocking read: bounds one reply, whatever a run appends at once. */
-export const FEED_READ_COUNT = 256;
+export const FEED_READ_COUNT = 1024;
 /** Pause before the blocking read is tried again after the connection failed. */
 const FEED_RETRY_MS = 200;
 /**

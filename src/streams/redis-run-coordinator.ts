@@ -48,7 +48,7 @@ export class RedisRunCoordinator implements RunCoordinator {
   #events: CoordinatorEvents | undefined;
   #subscriber: Redis | undefined;
   #timer: TimerHandle | undefined;
-  #ticking = false;
+  #ticking: Promise<void> | undefined;
   #stopped = false;
 
   constructor(store: RedisStreamStore, options: RedisRunCoordinatorOptions = {}) {
@@ -71,7 +71,7 @@ export class RedisRunCoordinator implements RunCoordinator {
     await subscriber.connect();
     await subscriber.subscribe(this.#store.keys.control);
     this.#subscriber = subscriber;
-    await this.#tick();
+    await this.tick();
   }
 
   async claim(streamId: string, request: TaskRequest): Promise<void> {
@@ -162,18 +162,22 @@ export class RedisRunCoordinator implements RunCoordinator {
       .catch(() => undefined);
   }
 
-  /** Renews this server's leases, says it is alive, and reports runs whose lease lapsed; then re-arms. */
-  async #tick(): Promise<void> {
-    if (this.#ticking || this.#stopped) return;
-    this.#ticking = true;
-    try {
-      await this.#renewAndScan();
-    } catch {
-      // Redis is away: try again next time (the leases of others lapse as well, so nothing is stolen).
-    } finally {
-      this.#ticking = false;
-      if (!this.#stopped) this.#timer = this.#clock.setTimeout(() => void this.#tick(), this.renewMs);
-    }
+  /**
+   * Renews this server's leases, says it is alive, and reports runs whose lease lapsed; then re-arms its
+   * timer. Runs on the timer; a call while one is under way waits for that one.
+   */
+  tick(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    this.#ticking ??= this.#renewAndScan()
+      .catch(() => {
+        // Redis is away: try again next time (the leases of others lapse as well, so nothing is stolen).
+      })
+      .finally(() => {
+        this.#ticking = undefined;
+        if (this.#timer) this.#clock.clearTimeout(this.#timer);
+        this.#timer = this.#stopped ? undefined : this.#clock.setTimeout(() => void this.tick(), this.renewMs);
+      });
+    return this.#ticking;
   }
 
   async #renewAndScan(): Promise<void> {

@@ -6,6 +6,12 @@ import type { TaskRequest } from '../protocol/task-request.js';
 import { type Clock, isoTimestamp, systemClock } from './clock.js';
 import { LocalRun, type PendingAppend } from './local-run.js';
 import { LogEntry } from './log-entry.js';
+import {
+  DEFAULT_MAX_FINISHED,
+  DEFAULT_MAX_STREAM_BYTES,
+  DEFAULT_MAX_TOTAL_BYTES,
+  LogRetention,
+} from './log-retention.js';
 import { MemoryStreamStore } from './memory-stream-store.js';
 import type { RunCoordinator } from './run-coordinator.js';
 import type { Runner } from './run-function.js';
@@ -42,6 +48,12 @@ export interface StreamManagerOptions {
    * (default {@link DEFAULT_DISCONNECT_GRACE_SECONDS}).
    */
   disconnectGraceSeconds?: number;
+  /** Bytes of one stream's log before its run is stopped (default {@link DEFAULT_MAX_STREAM_BYTES}). */
+  maxStreamBytes?: number;
+  /** Bytes of all logs this server keeps (default {@link DEFAULT_MAX_TOTAL_BYTES}). */
+  maxTotalBytes?: number;
+  /** Finished streams kept before the oldest finished is dropped (default {@link DEFAULT_MAX_FINISHED}). */
+  maxFinished?: number;
   /**
    * With a store shared by several servers: leases, cancels that reach the owner, and take-over of runs
    * whose server stopped (DESIGN §5). Call {@link StreamManager.start} to begin.
@@ -63,6 +75,8 @@ export class StreamManager {
   readonly #clock: Clock;
   readonly #createId: () => string;
   readonly #coordinator: RunCoordinator | undefined;
+  /** The bounds on what is kept: bytes per stream and in all, finished streams (log-retention.ts). */
+  readonly retention: LogRetention;
   readonly #runs = new Map<string, LocalRun>();
   /** Cancels and take-overs of other servers' runs, once {@link StreamManager.start} has run. */
   #shared: SharedRuns | undefined;
@@ -83,6 +97,14 @@ export class StreamManager {
     this.#createId = options.createId ?? randomUUID;
     this.disconnectGraceSeconds = options.disconnectGraceSeconds ?? DEFAULT_DISCONNECT_GRACE_SECONDS;
     this.#coordinator = options.coordinator;
+    this.retention = new LogRetention(
+      {
+        maxStreamBytes: options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES,
+        maxTotalBytes: options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES,
+        maxFinished: options.maxFinished ?? DEFAULT_MAX_FINISHED,
+      },
+      this.ttlSeconds * MS_PER_SECOND,
+    );
   }
 
   /** Whether runs can outlive this server (another one sharing the store continues them). */
@@ -104,6 +126,8 @@ export class StreamManager {
         const run = new LocalRun(this, streamId, request, state);
         run.lastSeq = lastSeq;
         this.#runs.set(streamId, run);
+        // Counted from here on: the bytes another server wrote are that server's to have bounded.
+        this.retention.started(streamId);
         this.#live += 1;
         return run;
       },
@@ -141,6 +165,7 @@ export class StreamManager {
    */
   async create(request: TaskRequest): Promise<StreamState> {
     this.#assertAccepting();
+    this.retention.assertRoom(this.#clock.now(), this.#drop);
     this.#reserved += 1;
     try {
       await this.#runner.prepare?.(request);
@@ -154,6 +179,7 @@ export class StreamManager {
     const run = new LocalRun(this, streamId, request, state);
     // Counted before the first await so that concurrent creations see the cap.
     this.#runs.set(streamId, run);
+    this.retention.started(streamId);
     this.#live += 1;
     this.#total += 1;
     try {
@@ -202,6 +228,14 @@ export class StreamManager {
     const run = this.#runs.get(streamId);
     if (!run || run.ended) return SETTLED;
     if (isTerminalEvent(input.event)) this.#markEnded(run);
+    else {
+      // A log past its bounds ends with a task_error instead of this event (a terminal one is always kept).
+      const refusal = this.retention.refusal(streamId, this.#clock.now(), this.#drop);
+      if (refusal) {
+        this.#stop(run, refusal);
+        return SETTLED;
+      }
+    }
     return this.#write(run, input);
   }
 
@@ -318,6 +352,7 @@ export class StreamManager {
   #release(run: LocalRun, reason: CorchError): void {
     if (run.ended) return;
     run.released = true;
+    this.retention.forget(run.streamId);
     this.#markEnded(run);
     run.controller.abort(reason);
   }
@@ -380,6 +415,8 @@ export class StreamManager {
     applyBasis(run, changes);
     if (event.event === 'chunk_started') run.currentStage = event.data.stage;
     const terminal = isTerminalEvent(event.event);
+    this.retention.grew(streamId, entry.size);
+    if (terminal) this.retention.finished(streamId, this.#clock.now(), this.#drop);
     if (this.store.appendNow !== undefined && run.pending === undefined) {
       // A store in this process's memory: stored now. Only the expiry after the terminal event is async.
       try {
@@ -421,6 +458,11 @@ export class StreamManager {
     if (!pending.terminal) return appended;
     return appended.then(() => this.store.expire(streamId, this.ttlSeconds * MS_PER_SECOND));
   }
+
+  /** Removes a finished stream the retention bounds dropped (oldest finished first). */
+  readonly #drop = (streamId: string): void => {
+    this.store.delete(streamId).catch(ignore);
+  };
 
   /** The ISO timestamp of now; events within one millisecond share the string. */
   #timestamp(): string {

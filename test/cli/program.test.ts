@@ -85,7 +85,10 @@ describe('usage errors: one line, the usage hint, exit 2, no stack', () => {
     [['run', 'x', '--stage-model', 'coder'], /^corch: --stage-model takes role=model/],
     [['run', 'x', '--provider-option', '=1'], /^corch: --provider-option takes key=value/],
     [['run', 'x', '--timeout', '-3'], /^corch: --timeout must be a positive number, got "-3"$/],
-    [['run', 'x', '--max-cost', 'lots'], /^corch: --max-cost must be a positive number/],
+    [['run', 'x', '--max-cost', 'lots'], /^corch: --max-cost must be a number, got "lots"$/],
+    // The limits are the protocol validator's, the same the server applies: a cost budget may be 0.
+    [['run', 'x', '--max-cost', '-1'], /^corch: --max-cost: `budget\.max_cost` must be a number of US dollars, 0 or more, got -1$/],
+    [['run', 'x', '--max-seconds', '0'], /^corch: --max-seconds: `budget\.max_seconds` must be a number of seconds greater than 0, got 0$/],
     [['run', 'x', '--provider', 'gpt'], /^corch: --provider must be one of openai, openrouter, ollama, anthropic, simulated, got "gpt"$/],
     [['run', 'x', '--detach'], /^corch: --detach needs a server that outlives this command/],
     [['run', 'x', '--base-url', 'nowhere'], /^corch: --base-url must be an http\(s\) URL/],

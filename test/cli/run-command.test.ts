@@ -59,6 +59,10 @@ describe('planRun', () => {
     expect(plan.settings).toMatchObject({ provider: 'simulated', model: 'm-env' });
   });
 
+  it('accepts a cost budget of 0, as the server does (one validator for both)', () => {
+    expect(planRun('x', undefined, { maxCost: '0' }, io([])).request.budget).toEqual({ max_cost: 0 });
+  });
+
   it('asks the server to cancel the run once unwatched, unless --detach makes it a background job', () => {
     expect(planRun('x', undefined, {}, io([])).request.on_disconnect).toBe('cancel');
     const detached = planRun('x', undefined, { detach: true, baseUrl: 'http://h:1' }, io([]));

@@ -47,30 +47,13 @@ describe('subscribe: batch_ms', () => {
     expect(server.requests.map((r) => r.url)).toEqual(['/api/stream/events/str_1', '/api/stream/events/str_1?batch_ms=1000']);
   });
 
-  it('falls back to no batching when an older server refuses the parameter with 400', async () => {
-    const server = await serve((req, res) => {
-      if (req.url?.includes('batch_ms')) {
-        sendJson(res, 400, { error: { code: 'E_INVALID_REQUEST', message: 'unknown query parameter batch_ms' } });
-        return;
-      }
-      beginSse(res);
-      writeEvents(res, log);
-      res.end();
-    });
-    const events: CorchEvent[] = [];
-    const result = await createCorchClient({ baseUrl: server.baseUrl }).subscribe('str_1', { batchMs: 50, onEvent: (e) => events.push(e) });
-    expect(result.terminal?.event).toBe('task_completed');
-    expect(seqsOf(events)).toEqual(log.map((e) => e.data.seq));
-    expect(server.requests.map((r) => r.url)).toEqual(['/api/stream/events/str_1?batch_ms=50', '/api/stream/events/str_1']);
-  });
-
-  it('still reports a 400 that is not about the parameter', async () => {
+  it('reports a 400 once, without asking again (no retry without batch_ms)', async () => {
     const server = await serve((_req, res) => sendJson(res, 400, { error: { code: 'E_INVALID_REQUEST', message: 'bad stream id' } }));
     const error = await createCorchClient({ baseUrl: server.baseUrl })
       .subscribe('str_1', { batchMs: 50, onEvent: () => undefined })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_INVALID_REQUEST', message: 'bad stream id' });
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
   });
 });
 

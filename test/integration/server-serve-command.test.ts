@@ -79,6 +79,12 @@ describe('corch serve flags', () => {
     [{ host: '' }, /`--host` must not be empty/],
     [{ apiKey: ' ' }, /^`--api-key` is blank; give a key of at least 16 characters/],
     [{ apiKey: '' }, /^`--api-key` is blank/],
+    [{ maxStreamBytes: 'lots' }, /^`--max-stream-bytes` must be a size such as 64MiB, 512KiB or 1048576 \(bytes\), got "lots"$/],
+    [{ maxTotalBytes: '0' }, /^`--max-total-bytes` must be a size/],
+    [{ maxTotalBytes: '5TB' }, /^`--max-total-bytes` must be a size/],
+    [{ maxFinished: '0' }, /^`--max-finished` must be an integer of at least 1, got 0$/],
+    [{ maxConnectionsPerPeer: 'x' }, /^`--max-connections-per-peer` must be an integer/],
+    [{ allowedHost: ['http://corch.example.com'] }, /^`--allowed-host` must be a host name such as corch.example.com/],
     [{ disconnectGrace: '0' }, /^`--disconnect-grace` must be a number of seconds greater than 0, got "0"$/],
   ];
   for (const [options, message] of bad) {
@@ -113,6 +119,25 @@ describe('corch serve flags', () => {
 
   it('passes --disconnect-grace on in seconds', async () => {
     expect(await optionsFor({ disconnectGrace: '5' })).toMatchObject({ disconnectGraceSeconds: 5 });
+  });
+
+  it('passes the bounds on: sizes in binary units, hosts repeatable or comma-separated', async () => {
+    expect(
+      await optionsFor({
+        maxStreamBytes: '64MiB',
+        maxTotalBytes: '1g',
+        maxFinished: '50',
+        maxConnectionsPerPeer: '8',
+        allowedHost: ['corch.example.com, box.local', '*'],
+      }),
+    ).toMatchObject({
+      maxStreamBytes: 64 * 1024 * 1024,
+      maxTotalBytes: 1024 ** 3,
+      maxFinished: 50,
+      maxConnectionsPerPeer: 8,
+      allowedHosts: ['corch.example.com', 'box.local', '*'],
+    });
+    expect(await optionsFor({ maxStreamBytes: '1048576' })).toMatchObject({ maxStreamBytes: 1048576 });
   });
 
   it('warns about an API key shorter than 16 characters, and not about a longer one', async () => {

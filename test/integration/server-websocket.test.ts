@@ -216,6 +216,16 @@ describe('the WebSocket route’s auth and origin rules', () => {
     const allowed = await followWs(url, { origin: 'http://app.example' }).closed;
     expect(allowed.code).toBe(WS_CLOSE.ENDED);
   });
+
+  it('refuses a Host that is not this server’s (DNS rebinding) before the upgrade, as every route does', async () => {
+    const server = await serve();
+    const created = await createStream(server);
+    const url = `${wsBase(server.url)}/api/stream/ws/${created.stream_id}`;
+    await expect(followWs(url, { headers: { host: `attacker.example:${server.port}` } }).opened).rejects.toMatchObject({
+      status: 403,
+      body: expect.stringContaining('attacker.example'),
+    });
+  });
 });
 
 describe('SSE beside WebSocket', () => {

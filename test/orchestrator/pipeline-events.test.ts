@@ -291,6 +291,9 @@ describe('estimates', () => {
     expect(ofType(events, 'task_progress').every((p) => p.estimated_cost === null && p.actual_cost === null)).toBe(true);
     expect(ofType(events, 'chunk_completed').every((c) => c.cost === null)).toBe(true);
     expect(ofType(events, 'task_completed')[0]!.cost).toBeNull();
+    expect(ofType(events, 'system_message').map((m) => m.message)).toContain(
+      'The price of my-local-finetune is unknown, so costs show as n/a; set it with corch config set prices.my-local-finetune <input>,<output> (USD per 1M tokens) on the server that runs the task.',
+    );
   });
 
   it('uses settings.prices over the built-in table', async () => {

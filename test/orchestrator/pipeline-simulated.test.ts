@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SIMULATED_NOTICE } from '../../src/orchestrator/index.js';
+import { SIMULATED_LABEL as SIMULATED_NOTICE } from '../../src/protocol/index.js';
 import { CorchError } from '../../src/protocol/errors.js';
 import type { TaskRequest } from '../../src/protocol/task-request.js';
 import { createSimulatedProvider } from '../../src/providers/simulated.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Review, parseReview } from '../../src/orchestrator/review.js';
-import { expectedSpeed, providerMessage, reviewNote, SIMULATED_NOTICE } from '../../src/orchestrator/run-messages.js';
+import { expectedSpeed, providerMessage, reviewNote } from '../../src/orchestrator/run-messages.js';
+import { SIMULATED_LABEL as SIMULATED_NOTICE } from '../../src/protocol/index.js';
 import type { LlmProvider } from '../../src/providers/types.js';
 
 const simulated: LlmProvider = {
@@ -48,9 +49,26 @@ describe('reviewNote', () => {
 });
 
 describe('expectedSpeed', () => {
+  it('knows what the simulated provider will write, so its first estimate is the run it will be', async () => {
+    const { createSimulatedProvider } = await import('../../src/providers/simulated.js');
+    const task = 'a CSV parser';
+    const expected = expectedSpeed(simulated, {}, task).outputTokens ?? {};
+    for (const stage of ['architect', 'coder', 'reviewer', 'documenter'] as const) {
+      const provider = createSimulatedProvider({ tokens_per_second: 0 });
+      let written = 0;
+      for await (const part of provider.stream(
+        { model: 'simulated', system: '', messages: [{ role: 'user', content: task }], temperature: 0, max_tokens: 100_000, stage, iteration: 1, task },
+        { signal: new AbortController().signal },
+      )) {
+        if (part.type === 'finish') written = part.usage.output_tokens;
+      }
+      expect(expected[stage], stage).toBe(written);
+    }
+  });
+
   it('uses the simulated pacing, its default, or a hosted-model guess', () => {
-    expect(expectedSpeed(simulated, { tokens_per_second: 50 })).toEqual({ tokensPerSecond: 50, latencySeconds: 0 });
-    expect(expectedSpeed(simulated, { tokens_per_second: '0' })).toEqual({ tokensPerSecond: Number.POSITIVE_INFINITY, latencySeconds: 0 });
+    expect(expectedSpeed(simulated, { tokens_per_second: 50 })).toMatchObject({ tokensPerSecond: 50, latencySeconds: 0 });
+    expect(expectedSpeed(simulated, { tokens_per_second: '0' })).toMatchObject({ tokensPerSecond: Number.POSITIVE_INFINITY, latencySeconds: 0 });
     expect(expectedSpeed(simulated, undefined).tokensPerSecond).toBe(200);
     expect(expectedSpeed(openai, { tokens_per_second: 50 })).toEqual({ tokensPerSecond: 40, latencySeconds: 1 });
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CorchError } from '../../src/protocol/errors.js';
 import type { StageRole } from '../../src/protocol/events.js';
-import { createSimulatedProvider, SIMULATED_LABEL } from '../../src/providers/index.js';
+import { SIMULATED_LABEL } from '../../src/protocol/index.js';
+import { createSimulatedProvider } from '../../src/providers/index.js';
 import type { LlmRequest } from '../../src/providers/types.js';
 import { collect } from './helpers/collect.js';
 

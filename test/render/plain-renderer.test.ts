@@ -113,6 +113,16 @@ describe('GitHub Actions', () => {
     expect(md).toContain('### Result (excerpt)');
   });
 
+  it('after a simulated run, says in one line how to use a real model; not after a real one', async () => {
+    for (const simulated of [true, false]) {
+      const { stderr, deps } = setup({});
+      const renderer = createRenderer('plain', deps);
+      for (const e of runEvents({ simulated })) renderer.event(e);
+      await renderer.finish();
+      expect(stderr.text().includes('For a real model: set OPENAI_API_KEY'), String(simulated)).toBe(simulated);
+    }
+  });
+
   it('annotates a failed run with ::error', async () => {
     const { stderr, deps } = setup({ GITHUB_ACTIONS: 'true' });
     const renderer = createRenderer('plain', deps);

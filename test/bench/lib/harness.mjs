@@ -12,6 +12,7 @@ const SCRIPTS = {
   corch: path.join(HERE, '../servers/corch-server.mjs'),
   baseline: path.join(HERE, '../servers/baseline-server.mjs'),
   client: path.join(HERE, '../load-client.mjs'),
+  append: path.join(HERE, '../servers/append-cost.mjs'),
 };
 
 export const IMPLS = ['corch', 'baseline'];
@@ -39,6 +40,13 @@ export async function startServer(impl, args) {
 /** Starts a load client process. */
 export async function startLoadClient() {
   const child = startChild(SCRIPTS.client, [], { name: 'load client', cwd: ROOT });
+  await child.waitNotice('ready', 30_000);
+  return { child, call: child.call.bind(child), stop: () => child.stop() };
+}
+
+/** Starts the in-process append-cost probe (no network; see servers/append-cost.mjs). */
+export async function startAppendProbe() {
+  const child = startChild(SCRIPTS.append, [], { execArgv: ['--expose-gc'], name: 'append probe', cwd: ROOT });
   await child.waitNotice('ready', 30_000);
   return { child, call: child.call.bind(child), stop: () => child.stop() };
 }

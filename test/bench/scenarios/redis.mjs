@@ -179,13 +179,14 @@ async function resumableBurst(url, { tokens, perTurn }) {
   const { createClient } = await import('redis');
   const { createResumableStreamContext } = await import('resumable-stream');
   const clients = [];
+  const keyPrefix = `b-${randomUUID().slice(0, 8)}`;
   const context = async () => {
     const publisher = createClient({ url });
     const subscriber = createClient({ url });
     await publisher.connect();
     await subscriber.connect();
     clients.push(publisher, subscriber);
-    return createResumableStreamContext({ waitUntil: null, publisher, subscriber, keyPrefix: `b-${randomUUID().slice(0, 8)}` });
+    return createResumableStreamContext({ waitUntil: null, publisher, subscriber, keyPrefix });
   };
   const producerContext = await context();
   const readerContext = await context();

@@ -7,8 +7,10 @@
 // emits without awaiting them, and awaiting each emit's promise (a Runner written as `await ctx.emit(…)`).
 // Figures: events delivered per second (go → last event received) and server CPU per event (the whole
 // server process over the run, socket writes included), corch ÷ baseline; and awaited ÷ fired for corch.
+// Then the append alone: the same producer in one process with no network (servers/append-cost.mjs), CPU
+// per appended event before any socket write, corch (fired and awaited) against a bare producer.
 import { monoMs } from '../lib/stats.mjs';
-import { config, row, startLoadClient, startServer, withProcesses } from '../lib/harness.mjs';
+import { config, row, startAppendProbe, startLoadClient, startServer, withProcesses } from '../lib/harness.mjs';
 
 async function measureOnce(impl, { count, burst, awaitEach, reps }) {
   return withProcesses(async (track) => {
@@ -75,6 +77,23 @@ export async function singleScenario({ runs, count, bursts, reps, log }) {
     check.goal = 'all runs';
     check.met = check.corch === results.corch.length + results.awaited.length;
     rows.push(check);
+
+    const append = { corch: [], awaited: [], baseline: [] };
+    await withProcesses(async (track) => {
+      const probe = track(await startAppendProbe());
+      // One unrecorded round of every variant first: the first code to run in a process pays the JIT.
+      for (const [, impl, awaitEach] of variants) await probe.call('measure', { impl, count: count * 5, perTurn: burst, awaitEach });
+      for (let run = 0; run < runs; run++) {
+        for (const [name, impl, awaitEach] of run % 2 === 0 ? variants : [...variants].reverse()) {
+          const result = await probe.call('measure', { impl, count: count * 5, perTurn: burst, awaitEach });
+          append[name].push(result);
+          log(`  append run ${run + 1}/${runs} ${name.padEnd(8)} us_per_event=${result.us.toFixed(2)}`);
+        }
+      }
+    });
+    raw[`append-${burst}`] = append;
+    rows.push(row('single', size, 'append alone, no socket: CPU per event', 'µs', append, 'us', { ratio: { max: 1.5 }, text: '≤ 1.5×' }));
+    rows.push(row('single', size, 'append alone: corch awaiting each emit | bare producer', 'µs', { corch: append.awaited, baseline: append.baseline }, 'us'));
   }
   return { rows, raw };
 }
