@@ -13,6 +13,8 @@ export interface RedisKeys {
   lease(streamId: string): string;
   /** Instances that could not continue the run after its owner stopped answering. */
   declined(streamId: string): string;
+  /** Set (with a short expiry, renewed) by servers that have subscribers of a run they do not execute. */
+  watched(streamId: string): string;
   /** Every run, scored by creation time (ms): `GET /api/streams`. */
   readonly index: string;
   /** Runs that have not ended, scored by creation time: what instances look at for runs to take over. */
@@ -38,6 +40,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     state: (id) => `${prefix}:{${id}}:state`,
     lease: (id) => `${prefix}:{${id}}:lease`,
     declined: (id) => `${prefix}:{${id}}:declined`,
+    watched: (id) => `${prefix}:{${id}}:watched`,
     index: `${prefix}:streams`,
     running: `${prefix}:running`,
     instances: `${prefix}:instances`,

@@ -45,6 +45,8 @@ export class RedisRunCoordinator implements RunCoordinator {
   readonly #owned = new Set<string>();
   /** Runs this server said it cannot continue. */
   readonly #declined = new Set<string>();
+  /** Subscribers here of runs other servers execute, by run. */
+  readonly #watching = new Map<string, number>();
   #events: CoordinatorEvents | undefined;
   #subscriber: Redis | undefined;
   #timer: TimerHandle | undefined;
@@ -151,6 +153,17 @@ export class RedisRunCoordinator implements RunCoordinator {
     return 'others';
   }
 
+  watching(streamId: string, change: 1 | -1): void {
+    const count = (this.#watching.get(streamId) ?? 0) + change;
+    if (count > 0) this.#watching.set(streamId, count);
+    else this.#watching.delete(streamId);
+    if (change === 1 && count === 1) this.#markWatched([streamId]).catch(() => undefined);
+  }
+
+  async watchedElsewhere(streamId: string): Promise<boolean> {
+    return (await this.#store.link.run((redis) => redis.exists(this.#store.keys.watched(streamId)), false)) === 1;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
@@ -180,9 +193,20 @@ export class RedisRunCoordinator implements RunCoordinator {
     return this.#ticking;
   }
 
+  /** Says, for a lease's length, that this server has subscribers of `ids`. */
+  async #markWatched(ids: readonly string[]): Promise<void> {
+    const { keys, link } = this.#store;
+    if (ids.length === 0) return;
+    await link.run(
+      (redis) => Promise.all(ids.map((id) => redis.set(keys.watched(id), this.instanceId, 'PX', this.leaseMs))),
+      false,
+    );
+  }
+
   async #renewAndScan(): Promise<void> {
     const { keys, link } = this.#store;
     const now = this.#clock.now();
+    await this.#markWatched([...this.#watching.keys()]);
     const owned = [...this.#owned];
     const [renewed, running] = await link.run(
       (redis) =>

@@ -35,6 +35,13 @@ export interface RunCoordinator {
    * holding the lease, ends the run.
    */
   decline(streamId: string): Promise<'others' | 'none'>;
+  /**
+   * Subscribers on this server of a run another server executes came (`+1`) or went (`-1`): the owner's
+   * `on_disconnect: "cancel"` grace period must count them too.
+   */
+  watching(streamId: string, change: 1 | -1): void;
+  /** Whether another server has said recently that it has subscribers of the run. */
+  watchedElsewhere(streamId: string): Promise<boolean>;
   /** Stops the timers and the control connection (leases are left to lapse, or were handed over). */
   stop(): Promise<void>;
 }

@@ -203,7 +203,11 @@ export class StreamManager {
    */
   watch(streamId: string): void {
     const run = this.#runs.get(streamId);
-    if (!run) return;
+    if (!run) {
+      // Another server's run: its owner learns through the store that someone here is watching.
+      this.#coordinator?.watching(streamId, 1);
+      return;
+    }
     run.watchers += 1;
     this.#disarmGrace(run);
   }
@@ -215,7 +219,11 @@ export class StreamManager {
    */
   unwatch(streamId: string): void {
     const run = this.#runs.get(streamId);
-    if (!run || run.watchers === 0) return;
+    if (!run) {
+      this.#coordinator?.watching(streamId, -1);
+      return;
+    }
+    if (run.watchers === 0) return;
     run.watchers -= 1;
     if (run.watchers === 0) this.#armGrace(run);
   }
@@ -381,8 +389,17 @@ export class StreamManager {
     run.graceTimer = this.#clock.setTimeout(() => {
       run.graceTimer = undefined;
       if (run.watchers > 0) return;
-      const message = `nobody watched the run for ${seconds} s and it asked to be cancelled then (on_disconnect: "cancel")`;
-      this.#stop(run, new CorchError('E_CANCELLED', message));
+      const cancel = () => {
+        if (run.watchers > 0 || run.ended) return;
+        const message = `nobody watched the run for ${seconds} s and it asked to be cancelled then (on_disconnect: "cancel")`;
+        this.#stop(run, new CorchError('E_CANCELLED', message));
+      };
+      // With a shared store its watchers may be on other servers: then wait another grace period.
+      if (!this.#coordinator) return cancel();
+      this.#coordinator.watchedElsewhere(run.streamId).then(
+        (watched) => (watched ? this.#armGrace(run) : cancel()),
+        () => this.#armGrace(run),
+      );
     }, seconds * MS_PER_SECOND);
   }
 

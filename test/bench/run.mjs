@@ -82,6 +82,7 @@ const PLAN = {
     count: quick ? 200 : 500,
     burst: { tokens: quick ? 5000 : 20_000, perTurn: 8 },
     memory: { idleRuns: quick ? 200 : 1000, events: quick ? 5000 : 20_000 },
+    cancels: quick ? 10 : 30,
   },
 };
 

@@ -31,7 +31,13 @@ interface Instance {
 
 const instances: Instance[] = [];
 
-async function instance(url: string, keyPrefix: string, name: string, runner?: Runner): Promise<Instance> {
+async function instance(
+  url: string,
+  keyPrefix: string,
+  name: string,
+  runner?: Runner,
+  disconnectGraceSeconds?: number,
+): Promise<Instance> {
   const spec = parseStoreUrl(url);
   if (spec.kind !== 'redis') throw new Error('not a redis url');
   const store = await RedisStreamStore.connect(spec, { keyPrefix, instanceId: name });
@@ -42,6 +48,7 @@ async function instance(url: string, keyPrefix: string, name: string, runner?: R
     coordinator,
     host: '127.0.0.1',
     port: 0,
+    ...(disconnectGraceSeconds === undefined ? {} : { disconnectGraceSeconds }),
   });
   const made: Instance = {
     name,
@@ -69,7 +76,8 @@ describe.skipIf(redisMissing)('several servers on one Redis', () => {
   let redis: TestRedis;
   let keys: string;
   beforeAll(async () => {
-    redis = await startRedis();
+    // AOF on: the outage test restarts Redis mid-run.
+    redis = await startRedis({ aof: true });
   });
   afterEach(async () => {
     await Promise.all(
@@ -175,6 +183,55 @@ describe.skipIf(redisMissing)('several servers on one Redis', () => {
       event: 'task_error',
       data: { code: 'E_SERVER_LOST', error: expect.stringMatching(/no running server can continue it: this server has no key/) },
     });
+  });
+
+  it('answers /healthz 503 naming the store while Redis is down, ends subscribers with a retry hint, and resumes', async () => {
+    const p = prefix();
+    const a = await instance(redis.url, p, 'A');
+    const b = await instance(redis.url, p, 'B');
+    const created = await createStream(a.server, slowTask(200));
+    const watcher = await subscribe(`${b.server.url}${created.events_url}`);
+    const before = await watcher.next();
+    await redis.stop(true);
+    try {
+      await waitUntil(async () => (await fetch(`${b.server.url}/healthz`)).status === 503, '503 from /healthz');
+      expect(await (await fetch(`${b.server.url}/healthz`)).json()).toMatchObject({
+        status: 'store_unavailable',
+        instance: 'B',
+        store: { kind: 'redis', url: redis.url, available: false },
+      });
+      // The open response ends, telling the client to come back in 5 s.
+      while (await watcher.next()) {}
+      expect(watcher.comments.join('\n')).toMatch(/the stream store is unreachable; reconnect with Last-Event-ID/);
+      // Reads answer at once while Redis is away.
+      const status = await fetch(`${b.server.url}${created.status_url}`);
+      expect(status.status).toBe(503);
+      expect(((await status.json()) as { error: { code: string } }).error.code).toBe('E_STORE_UNAVAILABLE');
+    } finally {
+      await redis.start();
+    }
+    await waitUntil(async () => (await fetch(`${b.server.url}/healthz`)).status === 200, '200 again');
+    const resumed = await subscribe(`${b.server.url}${created.events_url}`, { 'Last-Event-ID': String(before?.id ?? 0) });
+    const rest = await resumed.untilTerminal();
+    expect(ids(rest)[0]).toBe(Number(before?.id) + 1);
+    expect(ids(rest)).toEqual(range(Number(before?.id) + 1, Number(rest.at(-1)?.id)));
+    expect(rest.at(-1)?.event.event).toBe('task_completed');
+  });
+
+  it('counts watchers on other servers for on_disconnect "cancel", and cancels once they have all gone', async () => {
+    const p = prefix();
+    const a = await instance(redis.url, p, 'A', undefined, 0.3);
+    const b = await instance(redis.url, p, 'B', undefined, 0.3);
+    // Watched only through B for the whole run, which lasts many grace periods: A must not cancel it.
+    const watched = await createStream(a.server, { ...slowTask(600), on_disconnect: 'cancel' });
+    const log = await (await subscribe(`${b.server.url}${watched.events_url}`)).untilTerminal();
+    expect(log.at(-1)?.event.event).toBe('task_completed');
+    // Watched through B for a while, then nobody: A cancels it after the grace period.
+    const left = await createStream(a.server, { ...slowTask(50), on_disconnect: 'cancel' });
+    const watcher = await subscribe(`${b.server.url}${left.events_url}`);
+    await watcher.next();
+    watcher.close();
+    await waitUntil(async () => (await a.server.manager.get(left.stream_id))?.status === 'cancelled', 'cancelled');
   });
 
   it('hands its runs over on close instead of cancelling them', async () => {

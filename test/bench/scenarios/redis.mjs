@@ -19,7 +19,7 @@ import { measureOnce as fanoutOnce } from './fanout.mjs';
 
 const load = (rel) => import(pathToFileURL(path.join(BENCH_DIST, rel)).href);
 
-export async function redisScenario({ sizes, runs, reviewRounds, repsFor, rate, count, burst, memory, log }) {
+export async function redisScenario({ sizes, runs, reviewRounds, repsFor, rate, count, burst, memory, cancels, log }) {
   const missing = redisMissing();
   if (missing) {
     log(`redis: skipped (${missing})`);
@@ -78,6 +78,13 @@ export async function redisScenario({ sizes, runs, reviewRounds, repsFor, rate, 
     }
     raw.burst = bursts;
     rows.push(row('redis', 1, 'burst tokens/s read on another instance, corch | resumable-stream', '/s', bursts, 'tokens_per_s', { ratio: { min: 5 }, text: '≥ 5×' }));
+
+    // Cancel on another server: how long until the owner's run is aborted.
+    log(`redis: ${cancels} cancels sent to another server than the owner`);
+    const cancel = await cancelLatency(redis.url, cancels);
+    raw.cancel = cancel;
+    rows.push({ ...row('redis', cancels, 'cancel on another server → owner aborts, p50', 'ms', {}, 'x'), corch: cancel.p50_ms, ratio: Number.NaN });
+    rows.push({ ...row('redis', cancels, 'cancel on another server → owner aborts, max', 'ms', {}, 'x'), corch: cancel.max_ms, ratio: Number.NaN, goal: '< 1000 ms', met: cancel.max_ms < 1000 });
 
     // Redis memory.
     log(`redis: memory for ${memory.idleRuns} idle runs and for ${memory.events} events of one run`);
@@ -231,6 +238,51 @@ async function resumableBurst(url, { tokens, perTurn }) {
   await drain;
   for (const client of clients) await client.quit().catch(() => undefined);
   return { tokens_per_s: tokens / (ms / 1000), complete: chunks === tokens };
+}
+
+/**
+ * Two StreamManagers on one Redis (two servers, in one process): runs created on A wait for their abort;
+ * each is cancelled through B, and the time from B's cancel call to A's abort is recorded.
+ */
+async function cancelLatency(url, cancels) {
+  const { parseStoreUrl } = await load('src/streams/store-url.js');
+  const { RedisStreamStore } = await load('src/streams/redis-stream-store.js');
+  const { RedisRunCoordinator } = await load('src/streams/redis-run-coordinator.js');
+  const { StreamManager } = await load('src/streams/stream-manager.js');
+  const keyPrefix = `c-${randomUUID().slice(0, 8)}`;
+  const aborted = new Map();
+  const runner = {
+    async run(ctx) {
+      await ctx.emit({ event: 'task_started', data: { task: 'wait', context: {}, pipeline: [], provider: 'simulated', model: 'simulated', simulated: true } });
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      aborted.get(ctx.streamId)?.(monoMs());
+    },
+  };
+  const open = async () => {
+    const store = await RedisStreamStore.connect(parseStoreUrl(url), { keyPrefix });
+    const coordinator = new RedisRunCoordinator(store);
+    const manager = new StreamManager({ runner, store, coordinator });
+    await manager.start();
+    return { store, manager };
+  };
+  const a = await open();
+  const b = await open();
+  const samples = [];
+  for (let i = 0; i < cancels; i++) {
+    const { stream_id: id } = await a.manager.create({ task: 'wait' });
+    const abortedAt = new Promise((resolve) => aborted.set(id, resolve));
+    while ((await a.manager.get(id))?.last_event_id !== 1) await new Promise((resolve) => setTimeout(resolve, 1));
+    const t0 = monoMs();
+    const cancelling = b.manager.cancel(id);
+    samples.push((await abortedAt) - t0);
+    await cancelling;
+  }
+  for (const side of [a, b]) {
+    await side.manager.shutdown();
+    await side.store.close();
+  }
+  samples.sort((x, y) => x - y);
+  return { p50_ms: samples[Math.floor(samples.length / 2)], max_ms: samples.at(-1), samples };
 }
 
 /** used_memory growth per stored event and per idle run, on a store with its own key prefix. */
