@@ -1,6 +1,7 @@
 import { CorchError, isCorchError } from '../protocol/errors.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { validateTaskRequest } from '../protocol/validate-task-request.js';
+import { openRouterPrices } from '../providers/openrouter-prices.js';
 import { createProvider, type ResolvedProvider, type ResolveProviderOptions, resolveProvider } from '../providers/resolve.js';
 import type { LlmProvider, ProviderName } from '../providers/types.js';
 import { type Clock, systemClock } from '../streams/clock.js';
@@ -81,12 +82,20 @@ export function createRunner(options: RunnerOptions): Runner {
     return out;
   };
 
-  const depsFor = (request: TaskRequest, resolved: ResolvedProvider) => ({
+  /** The server's settings, with OpenRouter's listed prices under the configured ones (config wins). */
+  const settingsFor = async (provider: LlmProvider): Promise<ServerSettings | undefined> => {
+    if (provider.name !== 'openrouter' || provider.baseUrl === null) return options.settings;
+    const listed = await openRouterPrices(provider.baseUrl, options.fetch ?? ((input: Parameters<typeof fetch>[0], init?: RequestInit) => globalThis.fetch(input, init)));
+    if (Object.keys(listed).length === 0) return options.settings;
+    return { ...options.settings, prices: { ...listed, ...options.settings?.prices } };
+  };
+
+  const depsFor = (request: TaskRequest, resolved: ResolvedProvider, settings: ServerSettings | undefined) => ({
     provider: resolved.provider,
     reason: resolved.reason,
     candidateProviders: candidatesFor(request, resolved.provider),
     explicitProvider: request.provider !== undefined,
-    settings: options.settings,
+    settings,
     cache: options.cache ?? null,
     clock,
     coalesceMs,
@@ -106,8 +115,9 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       // Candidates' providers (a missing key for one of them) and a cost budget with an unknown model price
       // are refused here, before any stream exists.
+      const settings = await settingsFor(resolved.provider);
       try {
-        new PipelineRun({ streamId: '', request, signal: new AbortController().signal, emit: async () => {} }, depsFor(request, resolved));
+        new PipelineRun({ streamId: '', request, signal: new AbortController().signal, emit: async () => {} }, depsFor(request, resolved, settings));
       } catch (error) {
         prepared.delete(request);
         throw asInvalidRequest(error);
@@ -120,7 +130,9 @@ export function createRunner(options: RunnerOptions): Runner {
       prepared.delete(ctx.request);
       if (ctx.signal.aborted) throw ctx.signal.reason;
       // A run taken over from a server that stopped goes on after the stages its log says were completed.
-      await runPipeline(ctx, depsFor(ctx.request, resolved), ctx.resume ? { resume: ctx.resume } : {});
+      const settings = await settingsFor(resolved.provider);
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      await runPipeline(ctx, depsFor(ctx.request, resolved, settings), ctx.resume ? { resume: ctx.resume } : {});
     },
   };
 }

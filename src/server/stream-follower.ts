@@ -165,9 +165,9 @@ export abstract class StreamFollower implements HeartbeatTarget, StreamListener 
     // The state is read now rather than tracked per connection: heartbeats are rare, events are not.
     this.#shared.store.getState(this.streamId).then(
       (state) => {
-        if (state !== undefined && !this.#ended && !this.#needDrain) {
-          this.writeHeartbeat(state, this.#shared.clock.now());
-        }
+        // Gone from a shared store (deleted or expired by another server): nothing will tell this one.
+        if (state === undefined) this.#end('gone');
+        else if (!this.#ended && !this.#needDrain) this.writeHeartbeat(state, this.#shared.clock.now());
       },
       () => undefined,
     );

@@ -13,7 +13,7 @@ import { RedisRunCoordinator } from '../../src/streams/redis-run-coordinator.js'
 import { RedisStreamStore } from '../../src/streams/redis-stream-store.js';
 import type { Runner } from '../../src/streams/run-function.js';
 import { parseStoreUrl } from '../../src/streams/store-url.js';
-import { redisMissing, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { redisMissing, startRedis, startRedisCluster, type TestRedis, type TestRedisCluster } from '../helpers/redis-server.js';
 import { createStream, ids, range, readSse, subscribe, waitUntil } from './server-harness.js';
 
 /** Short leases so a stopped server's runs move within a second (waited for, never asserted as time). */
@@ -246,5 +246,49 @@ describe.skipIf(redisMissing)('several servers on one Redis', () => {
     const rest = await watcher.untilTerminal();
     expect(rest.at(-1)?.event.event).toBe('task_completed');
     expect(rest.some((m) => /after instance A handed it over/.test(JSON.stringify(m.event.data)))).toBe(true);
+  });
+});
+
+describe.skipIf(redisMissing)('several servers on one Redis Cluster', () => {
+  let cluster: TestRedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(
+      instances.splice(0).map(async (item) => {
+        await item.server.close().catch(() => undefined);
+        await item.coordinator.stop().catch(() => undefined);
+        await item.store.close().catch(() => undefined);
+      }),
+    );
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('serves, cancels across servers and takes over a crashed server’s run on a 3-master Cluster', async () => {
+    const p = `t-${randomUUID().slice(0, 8)}`;
+    const a = await instance(cluster.url, p, 'A');
+    const b = await instance(cluster.url, p, 'B');
+    // Several runs, so that they land in different slots (and nodes).
+    const runs = await Promise.all([1, 2, 3].map(() => createStream(a.server, slowTask(300))));
+    const cancelled = runs[0] as (typeof runs)[number];
+    const watchers = await Promise.all(runs.map((run) => subscribe(`${b.server.url}${run.events_url}`)));
+    await watchers[0]?.next();
+    const answer = await fetch(`${b.server.url}/api/stream/${cancelled.stream_id}/cancel`, { method: 'POST' });
+    expect(await answer.json()).toMatchObject({ status: 'cancelled' });
+    await watchers[1]?.next();
+    await a.crash();
+    const logs = await Promise.all(watchers.map((watcher) => watcher.untilTerminal()));
+    expect(logs[0]?.at(-1)?.event).toMatchObject({ event: 'task_error', data: { code: 'E_CANCELLED' } });
+    for (const log of logs.slice(1)) {
+      expect(log.at(-1)?.event.event).toBe('task_completed');
+      expect(log.some((m) => /moved to instance B/.test(JSON.stringify(m.event.data)))).toBe(true);
+    }
+    for (const run of runs.slice(1)) {
+      const full = await readSse(`${b.server.url}${run.events_url}`);
+      expect(ids(full.messages)).toEqual(range(1, full.messages.length));
+    }
   });
 });

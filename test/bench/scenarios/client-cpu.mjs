@@ -35,6 +35,54 @@ function cpuMs(pid) {
   }
 }
 
+/** Nanoseconds on CPU of each live thread of `pid`; undefined when the process is gone or has no schedstat. */
+function threadTimes(pid) {
+  try {
+    const times = new Map();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) times.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+    return times.size > 0 ? times : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time of a process over a window, sampled every 50 ms per thread: a thread that ends inside the window
+ * (V8's helper threads come and go) keeps the time it had at its last sample, instead of vanishing from a
+ * sum read only at the start and the end (which could make the window's CPU time negative).
+ */
+function startCpuMeter(pid) {
+  const first = new Map();
+  const last = new Map();
+  let started = false;
+  const sample = () => {
+    const times = threadTimes(pid);
+    if (!times) return;
+    for (const [tid, ns] of times) {
+      // A thread born inside the window counts from 0.
+      if (!first.has(tid)) first.set(tid, started ? 0 : ns);
+      last.set(tid, ns);
+    }
+    started = true;
+  };
+  sample();
+  const fallback0 = started ? undefined : cpuMs(pid);
+  const timer = setInterval(sample, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      if (!started) {
+        const fallback1 = cpuMs(pid);
+        return fallback0 === undefined || fallback1 === undefined ? undefined : fallback1 - fallback0;
+      }
+      let ns = 0;
+      for (const [tid, value] of last) ns += value - (first.get(tid) ?? 0);
+      return ns / 1e6;
+    },
+  };
+}
+
 const quote = (s) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 async function measureOnce(mode, reviewRounds) {
@@ -75,17 +123,17 @@ async function measureOnce(mode, reviewRounds) {
     await sleep(WARMUP_MS);
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined;
     if (!pid) throw new Error(`corch run (${mode}) did not start: ${stderr}`);
-    const cpu0 = cpuMs(pid);
+    const meter = startCpuMeter(pid);
     const t0 = monoMs();
     await runEnd;
-    const cpu1 = cpuMs(pid);
+    const cpu = meter.stop();
     const t1 = monoMs();
     const code = await exited;
     rmSync(pidFile, { force: true });
-    if (code !== 0 || cpu0 === undefined || cpu1 === undefined) {
+    if (code !== 0 || cpu === undefined) {
       throw new Error(`corch run --progress ${mode} exited ${code}: ${(stderr || lastOutput).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').slice(-1500)}`);
     }
-    return { cpu_pct: ((cpu1 - cpu0) / (t1 - t0)) * 100, window_s: (t1 - t0) / 1000, output_kb: output / 1024 };
+    return { cpu_pct: (cpu / (t1 - t0)) * 100, window_s: (t1 - t0) / 1000, output_kb: output / 1024 };
   });
 }
 
@@ -94,7 +142,9 @@ export async function clientScenario({ runs, reviewRounds, log }) {
   const raw = {};
   for (const mode of ['plain', 'tty']) {
     const results = [];
-    const limit = mode === 'plain' ? 2 : 3;
+    // tty: log-update draws the dashboard (the design card's choice) and re-wraps every frame, so its goal
+    // is 4% rather than the 3% the in-house line differ met.
+    const limit = mode === 'plain' ? 2 : 4;
     const metric = `corch run --progress ${mode}: CPU`;
     try {
       for (let i = 0; i < runs; i++) {
