@@ -6,11 +6,12 @@ import { PROVIDER_NAMES } from '../providers/types.js';
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  success: the run completed (or the command did what it was asked)
-  1  the run failed (a stage failed, a budget was exceeded) or a file could not be written
-  2  bad usage: unknown flag or value, missing task, context not a JSON object, bad config
-  3  the run was cancelled (Ctrl-C, corch cancel, or the server shut down)
+  1  the run failed (a stage failed, a budget ran out before there was code) or a file could not be written
+  2  bad usage: unknown flag or value, missing or unquoted task, context not a JSON object, bad --output, bad config
+  3  the run was cancelled (Ctrl-C, SIGTERM or SIGHUP on run, corch cancel, or the server shut down)
   4  the server could not be reached, or refused the API key
-  5  --timeout elapsed before the run ended
+  5  --timeout elapsed before the run ended (run cancels it; attach stops watching)
+  130  attach stopped watching on Ctrl-C; the run goes on
 `;
 
 /** Shown under `corch --help`. */
@@ -35,6 +36,7 @@ Examples:
   $ corch run "a CSV parser" --provider simulated
   $ corch run "a CSV parser" '{"language": "rust"}' --stage-model coder=gpt-4o --max-cost 0.50
   $ CI=true corch run "a CSV parser" --output result.md --events run.ndjson
+  $ corch run - < task.txt                                           # the task from stdin
   $ corch run "a CSV parser" --base-url http://build-box:8000 --detach   # prints the stream id
 
 Progress: auto = the tty dashboard on an interactive terminal (unless CI is set), else plain lines.

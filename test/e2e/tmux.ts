@@ -36,6 +36,11 @@ export class TmuxTerminal {
     return this.tmux('capture-pane', '-p', '-t', this.session);
   }
 
+  /** The scrollback and the visible screen, oldest line first. */
+  scrollback(): string {
+    return this.tmux('capture-pane', '-p', '-S', '-', '-t', this.session);
+  }
+
   /** Sends keys (`C-c`, …) to the terminal. */
   keys(...keys: string[]): void {
     this.tmux('send-keys', '-t', this.session, ...keys);

@@ -87,6 +87,24 @@ describe.skipIf(tmuxMissing)('the tty dashboard in a real terminal', () => {
     expect(piped).not.toMatch(/\u001B\[/);
   });
 
+  it('on a short terminal the final screen is still a complete record: every stage row, nothing hidden', async () => {
+    const t = new TmuxTerminal(80, 12);
+    terminals.push(t);
+    // Three refine rounds: ten stages, more than the 12 rows of the terminal.
+    const args = ['run', 'a CSV parser', '--provider', 'simulated', '--provider-option', 'tokens_per_second=0',
+      '--provider-option', 'review_rounds=3', '--no-cache', '--output', 'short.md'];
+    t.start(corch(args), ttyEnv(), tmp.dir);
+    await t.waitFor(/\[exit \d+\]/);
+    const all = t.scrollback();
+    for (const row of ['Architect', 'Coder', 'Reviewer · round 1', 'Refiner · round 1', 'Reviewer · round 2', 'Refiner · round 2',
+      'Reviewer · round 3', 'Refiner · round 3', 'Reviewer · round 4', 'Documenter']) {
+      expect(all).toMatch(new RegExp(`✔ ${row}`));
+    }
+    expect(all).not.toMatch(/… \d+ (above|below)/);
+    expect(all).toMatch(/✔ done in/);
+    expect(all).toContain('[simulated — no model was called]');
+  });
+
   it('follows a terminal resize (SIGWINCH): the dashboard is laid out again at the new width', async () => {
     const t = terminal();
     // Fast up to the Reviewer, which writes a little and then hangs, so the live pane stays on screen.
