@@ -38,9 +38,11 @@ Examples:
   $ CI=true corch run "a CSV parser" --output result.md --events run.ndjson
   $ corch run - < task.txt                                           # the task from stdin
   $ corch run "a CSV parser" --base-url http://build-box:8000 --detach   # prints the stream id
+  $ corch run "a CSV parser" --consensus coder=gpt-4o,claude-sonnet-4-5   # two Coders, a Judge picks one
 
 Progress: auto = the tty dashboard on an interactive terminal (unless CI is set), else plain lines.
 Ctrl-C cancels the run on the server and waits for the confirmation; a second Ctrl-C exits at once.
+Stages answered before are replayed from the stage cache (corch cache info); --no-cache calls the models.
 `;
 
 /** Shown under `corch config --help`. */

@@ -237,7 +237,7 @@ export async function runCommand(
 const FLAG_FOR_FIELD: ReadonlyArray<[RegExp, string]> = [
   [/^budget\.max_cost$/, '--max-cost'],
   [/^budget\.max_seconds$/, '--max-seconds'],
-  [/\.candidates$/, '--consensus'],
+  [/\.candidates(\[\d+\])?$/, '--consensus'],
   [/^stages\.\w+\.model$/, '--stage-model'],
   [/^model$/, '--model'],
   [/^provider_options/, '--provider-option'],

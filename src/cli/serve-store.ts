@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isCorchError } from '../protocol/errors.js';
 import type { RedisSpec } from '../streams/redis-client.js';
@@ -33,9 +34,12 @@ function parse(text: string, source: string): StoreSpec {
   }
 }
 
-/** This process's name in leases and on /healthz: the host and the process id. */
+/**
+ * This process's name in leases and on /healthz: the host, the process id and a random suffix (containers
+ * often all run as pid 1, and leases must never mistake one server for another).
+ */
 export function instanceName(pid: number): string {
-  return `${hostname()}-${pid}`;
+  return `${hostname()}-${pid}-${randomBytes(2).toString('hex')}`;
 }
 
 /**

@@ -90,7 +90,12 @@ export class RedisRunCoordinator implements RunCoordinator {
   async finished(streamId: string): Promise<void> {
     this.#disown(streamId);
     this.#declined.delete(streamId);
-    await this.#store.link.run((redis) => redis.del(this.#store.keys.lease(streamId))).catch(() => undefined);
+    // Only this server's own lease: a server that lost its run (and failed writing its end) must not delete
+    // the lease of the server that took the run over.
+    const { keys, link } = this.#store;
+    await link
+      .run((redis) => redis.corchLease(keys.lease(streamId), this.instanceId, String(this.#clock.now()), String(this.leaseMs), 'drop'))
+      .catch(() => undefined);
   }
 
   async handOver(streamId: string): Promise<void> {

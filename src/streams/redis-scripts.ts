@@ -83,7 +83,7 @@ return 1
  * caller's (0 otherwise: another instance took the run over). Mode `acquire`: takes the lease if there
  * is none, it has expired or it is the caller's, returning `<previous owner>|<its expiry>` ('|0' when
  * there was none; an expiry of 0 means it was released), or false (nil) when a live owner holds it. Mode `release`: ends the caller's lease at once (a hand-over), so the next instance need
- * not wait for it to expire. The key itself outlives the lease by far, only as a safety net for cleanup.
+ * not wait for it to expire. Mode `drop`: deletes the caller's lease (its run ended); another's is kept. The key itself outlives the lease by far, only as a safety net for cleanup.
  */
 export const LEASE_SCRIPT = `
 local lease = redis.call('GET', KEYS[1])
@@ -105,6 +105,10 @@ elseif mode == 'acquire' then
 elseif mode == 'release' then
   if holder ~= owner then return 0 end
   redis.call('SET', KEYS[1], '0|' .. owner, 'PX', tostring(ms * 20))
+  return 1
+elseif mode == 'drop' then
+  if holder ~= owner then return 0 end
+  redis.call('DEL', KEYS[1])
   return 1
 end
 return redis.error_reply('unknown lease mode ' .. mode)

@@ -233,6 +233,7 @@ export class RedisStreamStore implements StreamStore {
         this.keys.state(streamId),
         this.keys.lease(streamId),
         this.keys.declined(streamId),
+        this.keys.watched(streamId),
       ),
     );
     await this.link.run((redis) =>

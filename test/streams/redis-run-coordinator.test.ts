@@ -95,6 +95,9 @@ describe.skipIf(redisMissing)('RedisRunCoordinator', () => {
     await expect(a.store.append('run', [entry('run', 1)], {})).rejects.toThrow(/now run by instance B/);
     await b.store.append('run', [entry('run', 1)], {});
     expect((await b.store.read('run', 0, 10)).map((item) => item.seq)).toEqual([1]);
+    // A, ending its stale run, must not take B's lease with it.
+    await a.coordinator.finished('run');
+    expect(await b.coordinator.ownerAlive('run')).toBe(true);
   });
 
   it('tells a server that its lease was taken, and passes a hand-over on at once', async () => {
