@@ -85,6 +85,7 @@ export function exitCodeFor(code: string, status?: number): ExitCode {
   switch (code) {
     case 'E_UNREACHABLE':
     case 'E_UNAUTHORIZED':
+    case 'E_BAD_RESPONSE':
       return EXIT.UNREACHABLE;
     case 'E_USAGE':
     case 'E_CONFIG':

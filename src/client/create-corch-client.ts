@@ -2,7 +2,7 @@ import type { CreatedStream, StreamState, TaskRequest } from '../protocol/index.
 import { CorchError } from '../protocol/index.js';
 import { errorFromResponse, isNetworkError, serverUnreachableError } from './http-errors.js';
 import { fetchTransport, nodeHttpTransport } from './sse-transport.js';
-import { type ConnectionContext, subscribeToStream } from './subscribe.js';
+import { type ConnectionContext, DEFAULT_RESPONSE_TIMEOUT_MS, subscribeToStream } from './subscribe.js';
 import type { CorchClient, CorchClientOptions, SleepLike } from './types.js';
 
 /**
@@ -57,18 +57,32 @@ export function createCorchClient(options: CorchClientOptions): CorchClient {
     if (options.apiKey) headers.Authorization = `Bearer ${options.apiKey}`;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
     let response: Response;
+    // A server that accepts the connection and never answers is reported, not waited for forever.
+    const answerMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), answerMs);
+    timer.unref();
     try {
       response = await fetchFn(`${baseUrl}${path}`, {
         method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: init.signal,
+        signal: init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal,
       });
     } catch (error) {
       if (init.signal?.aborted) throw init.signal.reason;
+      if (timeout.signal.aborted) {
+        const waited = answerMs < 10_000 ? `${answerMs} ms` : `${Math.round(answerMs / 1000)} s`;
+        throw new CorchError(
+          'E_UNREACHABLE',
+          `${what}: the server at ${baseUrl} accepted the connection but did not answer within ${waited}; check that it is a corch server and that it is not stuck (GET /healthz)`,
+          { retryable: true, cause: error },
+        );
+      }
       if (isNetworkError(error)) throw serverUnreachableError(baseUrl, error);
       throw new CorchError('E_UNREACHABLE', `${what}: request to ${baseUrl} failed: ${String(error)}`, { cause: error });
     }
+    clearTimeout(timer);
     if (!response.ok) {
       throw await errorFromResponse(response, { baseUrl, what, apiKeySent: Boolean(options.apiKey) });
     }
@@ -77,7 +91,7 @@ export function createCorchClient(options: CorchClientOptions): CorchClient {
     try {
       return JSON.parse(text);
     } catch (cause) {
-      throw new CorchError('E_INTERNAL', `${what}: the server at ${baseUrl} answered ${response.status} without JSON`, {
+      throw new CorchError('E_BAD_RESPONSE', `${what}: the server at ${baseUrl} answered ${response.status} without JSON; is that URL a corch server?`, {
         cause,
       });
     }
@@ -112,7 +126,11 @@ export function createCorchClient(options: CorchClientOptions): CorchClient {
       return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : { status: body };
     },
     subscribe(streamId, subscribeOptions) {
-      return subscribeToStream(context, streamId, subscribeOptions);
+      const withDefault =
+        subscribeOptions.responseTimeoutMs === undefined && options.responseTimeoutMs !== undefined
+          ? { ...subscribeOptions, responseTimeoutMs: options.responseTimeoutMs }
+          : subscribeOptions;
+      return subscribeToStream(context, streamId, withDefault);
     },
   };
 }

@@ -10,6 +10,7 @@ export function fetchTransport(fetchFn: FetchLike): SseTransport {
     const reader = response.body?.getReader();
     return {
       status: response.status,
+      contentType: response.headers.get('content-type') ?? undefined,
       asResponse: async () => response,
       async read(onChunk) {
         if (!reader) return;

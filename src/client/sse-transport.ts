@@ -4,6 +4,8 @@ import { request as httpsRequest } from 'node:https';
 /** An answered `GET …/events` request, whatever carried it. */
 export interface OpenedStream {
   status: number;
+  /** The answer's Content-Type, when it has one. */
+  contentType: string | undefined;
   /** The answer as a fetch `Response` with its body, for mapping a non-2xx status to an error. */
   asResponse(): Promise<Response>;
   /**
@@ -38,8 +40,10 @@ export const nodeHttpTransport: SseTransport = (url, headers, signal) =>
   });
 
 function openedFromNode(response: IncomingMessage, destroy: () => void): OpenedStream {
+  const type = response.headers['content-type'];
   return {
     status: response.statusCode ?? 0,
+    contentType: typeof type === 'string' ? type : undefined,
     async asResponse() {
       const parts: Buffer[] = [];
       for await (const part of response) parts.push(part as Buffer);

@@ -1,4 +1,4 @@
-import { CorchError, createSseDecoder, isTerminalEvent, MAX_BATCH_MS } from '../protocol/index.js';
+import { CorchError, createSseDecoder, isEventName, isTerminalEvent, MAX_BATCH_MS } from '../protocol/index.js';
 import { describeNetworkError, errorFromResponse, isNetworkError, serverUnreachableError } from './http-errors.js';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -24,6 +24,15 @@ export interface ConnectionContext {
 
 /** Why we aborted our own request: told apart from the caller's abort. */
 class IdleTimeout extends Error {}
+class AnswerTimeout extends Error {}
+
+/** How long a server may take to answer a request with its status and headers (`responseTimeoutMs`). */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 15_000;
+
+/** An answer corch cannot read: not a protocol it speaks, or an event it cannot decode. */
+export function badResponse(message: string): CorchError {
+  return new CorchError('E_BAD_RESPONSE', message);
+}
 
 /**
  * Follows `streamId` until its terminal event or a 204, reconnecting with `Last-Event-ID` in between; over
@@ -117,10 +126,36 @@ async function connectOnce(
   if (context.apiKey) headers.Authorization = `Bearer ${context.apiKey}`;
   if (cursor.lastSeq > 0) headers['Last-Event-ID'] = String(cursor.lastSeq);
 
-  const target = cursor.batchMs > 0 ? `${url}?batch_ms=${cursor.batchMs}` : url;
-  const opened: OpenedStream = await context.transport(target, headers, signal);
+  let opened: OpenedStream;
+  const answerMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+  {
+    const target = cursor.batchMs > 0 ? `${url}?batch_ms=${cursor.batchMs}` : url;
+    // A server that accepts the connection and never answers would otherwise be waited for forever.
+    const answerTimer = setTimeout(() => controller.abort(new AnswerTimeout()), answerMs);
+    answerTimer.unref();
+    try {
+      opened = await context.transport(target, headers, signal);
+    } catch (error) {
+      if (!(controller.signal.reason instanceof AnswerTimeout) || options.signal?.aborted) throw error;
+      const waited = answerMs < 10_000 ? `${answerMs} ms` : `${Math.round(answerMs / 1000)} s`;
+      if (cursor.awaitingFirst === 'reconnected') return { kind: 'dropped', reason: `no answer within ${waited}` };
+      throw new CorchError(
+        'E_UNREACHABLE',
+        `the server at ${context.baseUrl} accepted the connection but did not answer within ${waited}; check that it is a corch server and that it is not stuck (GET /healthz)`,
+        { retryable: true },
+      );
+    } finally {
+      clearTimeout(answerTimer);
+    }
+  }
   if (opened.status === 204) {
     opened.close();
+    // 204 means "you have seen the end already": from the start of a stream, nothing was seen.
+    if (cursor.lastSeq === 0 && cursor.awaitingFirst === 'connected') {
+      throw badResponse(
+        `the server at ${context.baseUrl} answered 204 No Content for stream ${streamId} without sending any event; a corch server sends the stream's events first`,
+      );
+    }
     return { kind: 'no_content' };
   }
   if (opened.status !== 200) {
@@ -134,19 +169,46 @@ async function connectOnce(
     if (opened.status >= 500 && cursor.awaitingFirst === 'reconnected') return { kind: 'dropped', reason: `HTTP ${opened.status}` };
     throw error;
   }
+  const type = opened.contentType ?? '';
+  if (!/^text\/event-stream\b/i.test(type)) {
+    opened.close();
+    throw badResponse(
+      `the server at ${context.baseUrl} answered stream ${streamId} with 200 and ${type === '' ? 'no Content-Type' : `"${type.slice(0, 60)}"`} instead of an event stream (text/event-stream); is that URL a corch server, not a proxy's page or another service?`,
+    );
+  }
   onAnswered();
 
   let terminal: TerminalEvent | null = null;
+  let unreadable: CorchError | undefined;
+  const cannotRead = (what: string) => {
+    unreadable ??= badResponse(`the server sent an event corch cannot read: ${what}`);
+  };
   const decoder = createSseDecoder({
     onEvent: ({ id, event }) => {
-      if (terminal) return;
-      deliver(cursor, options, id, event);
+      if (terminal || unreadable) return;
+      const seq = id === undefined ? (event.data as { seq?: unknown }).seq : Number(id);
+      if (event.event !== 'heartbeat' && !(typeof seq === 'number' && Number.isInteger(seq) && seq > 0)) {
+        cannotRead(`"${event.event}" has no event number (id or seq)`);
+        return;
+      }
+      try {
+        deliver(cursor, options, id, event);
+      } catch (error) {
+        if (error instanceof CorchError) throw error;
+        cannotRead(`"${event.event}" #${String(seq)}: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
       if (isTerminalEvent(event.event)) terminal = event as TerminalEvent;
     },
     onRetry: (ms) => {
       cursor.retryMs = ms;
     },
-    onInvalid: (reason) => options.onNotice?.({ type: 'invalid_frame', reason }),
+    onInvalid: (reason, raw) => {
+      // An event name this client does not know may come from a newer server: skipped, as old clients do.
+      const name = 'event' in raw ? (raw.event ?? 'message') : undefined;
+      if (name !== undefined && !isEventName(name)) options.onNotice?.({ type: 'invalid_frame', reason });
+      else cannotRead(reason);
+    },
   });
 
   const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -162,12 +224,14 @@ async function connectOnce(
     await opened.read((chunk) => {
       idleTimer?.refresh();
       decoder.feed(chunk);
-      return terminal !== null;
+      return terminal !== null || unreadable !== undefined;
     });
+    if (unreadable) throw unreadable;
     if (terminal) return { kind: 'terminal', event: terminal };
     return { kind: 'dropped', reason: 'the server closed the connection' };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
+    if (error === unreadable) throw error;
     if (controller.signal.reason instanceof IdleTimeout) {
       return { kind: 'dropped', reason: `no data for ${idleMs < 10_000 ? `${idleMs} ms` : `${Math.round(idleMs / 1000)} s`}` };
     }

@@ -19,6 +19,8 @@ export interface CorchClientOptions {
   fetch?: FetchLike;
   /** Defaults to an unref'd `setTimeout`. */
   sleep?: SleepLike;
+  /** How long a JSON request (create, status, cancel, list) may wait for its answer's headers (default 15 s). */
+  responseTimeoutMs?: number;
 }
 
 /** The event that ends a stream. */
@@ -60,6 +62,11 @@ export interface SubscribeOptions {
    * heartbeats). 0 disables the check.
    */
   idleTimeoutMs?: number;
+  /**
+   * How long the server may take to answer with its status and headers before the attempt fails (default
+   * 15 s): a server that accepts connections and never answers is reported instead of waited for.
+   */
+  responseTimeoutMs?: number;
   /**
    * Asks the server to gather events for up to this many ms before writing them (`?batch_ms=`, 0–1000;
    * leading-edge, so an event after a quiet spell is not held). 0 or unset: every event as soon as it is

@@ -44,6 +44,7 @@ export type ErrorCode =
   | 'E_SIMULATED_FAILURE'
   // client and CLI
   | 'E_UNREACHABLE'
+  | 'E_BAD_RESPONSE'
   | 'E_USAGE'
   | 'E_CONFIG'
   | 'E_IO';

@@ -36,8 +36,13 @@ export function clientErrorFor(error: Error & { code?: string }): CorchError {
 export function answerClientErrors(server: Server, onDebug: (message: string) => void): void {
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
     const corch = clientErrorFor(error);
-    const inFlight = (socket as Duplex & { _httpMessage?: unknown })._httpMessage !== undefined;
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight) {
+    // A bad body (a broken chunk) is found after the request went to its handler: answer it ourselves
+    // unless that handler has started its response.
+    const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    const inFlight = response?.headersSent === true;
+    // The peer closed mid-body: the request it interrupted reports that (one line) when its read fails.
+    const hungUpMidBody = error.code === 'HPE_INVALID_EOF_STATE' && response != null;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight || hungUpMidBody) {
       // A hang-up: the request it interrupted (if any) reports it, once.
       socket.destroy();
       return;

@@ -45,11 +45,11 @@ export class SocketGuard {
   /** Starts guarding `server`'s sockets. */
   attach(server: Server): void {
     server.on('connection', (socket: Socket) => this.#accept(socket));
-    // Whichever way the first request's headers end up being handled, they arrived.
+    // Whichever way the first request's headers end up being handled, they arrived. Not 'checkContinue':
+    // listening to it would stop node from answering 100 Continue and emitting 'request' by itself.
     const arrived = (req: { socket: Socket }) => this.#arrived(req.socket);
     server.prependListener('request', arrived);
     server.prependListener('upgrade', arrived);
-    server.prependListener('checkContinue', arrived);
     server.prependListener('checkExpectation', arrived);
   }
 

@@ -59,6 +59,28 @@ describe('requests node:http cannot parse get the JSON error shape', () => {
     expect(errors).toEqual([]);
   });
 
+  it('answers a POST that sends Expect: 100-continue (100, then 201)', async () => {
+    const server = await serve();
+    const body = '{"task":"t"}';
+    const answer = await rawRequest(
+      server.port,
+      `POST /api/stream/task HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(answer.raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+  });
+
+  it('answers a body that breaks after the headers (a bad chunk) with 400 JSON', async () => {
+    const errors: unknown[] = [];
+    const server = await serve({ onError: (error) => errors.push(error) });
+    const answer = await rawRequest(
+      server.port,
+      'POST /api/stream/task HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+    );
+    expect(answer.status).toBe(400);
+    expect(errorOf(answer.body).code).toBe('E_BAD_REQUEST');
+    expect(errors).toEqual([]);
+  });
+
   it('answers an Expect it does not know with 417 JSON', async () => {
     const server = await serve();
     const answer = await rawRequest(server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: teapot\r\n\r\n');
