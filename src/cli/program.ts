@@ -102,6 +102,7 @@ export function createProgram(io: CliIo, setResult: (code: number) => void, star
     .option('--max-total-bytes <size>', 'event logs kept in all; oldest finished dropped first (default 256MiB)')
     .option('--max-finished <n>', 'finished streams kept; oldest finished dropped first (default 1000)')
     .option('--insecure', 'allow a non-loopback host without an API key')
+    .option('--no-ui', 'do not serve the web page at /')
     .option('--disconnect-grace <seconds>', 'cancel an on_disconnect "cancel" run after this long unwatched', '30')
     .option('--no-cache', 'run every task without the stage cache')
     .option('--store <url>', 'memory, or redis://… / rediss://… / redis-cluster://h:p,h:p to share runs between servers (env CORCH_STORE)')

@@ -1,4 +1,6 @@
+import { providerOffer } from '../providers/provider-offer.js';
 import { openConfig } from './config-store.js';
+import { loadWebAssets } from './load-web-assets.js';
 import type { CliIo } from './io.js';
 import { resolveServerSettings } from './resolve-settings.js';
 
@@ -18,8 +20,13 @@ export async function serveAction(options: Record<string, unknown>, io: CliIo): 
     import('./serve-command.js'),
     import('./open-stage-cache.js'),
   ]);
+  const webAssets = options.ui === false ? undefined : await loadWebAssets();
+  if (options.ui !== false && !webAssets) io.stderr.write('corch serve: this build has no web page (`npm run build` makes it)\n');
   // The stage cache follows the store: in Redis beside the runs when they are shared, else on this disk.
-  return serveCommand(options, io, (shared) =>
-    createRunner({ env: io.env, settings, cache: options.cache === false ? null : openStageCache(io.env, shared) }),
+  return serveCommand(
+    options,
+    io,
+    (shared) => createRunner({ env: io.env, settings, cache: options.cache === false ? null : openStageCache(io.env, shared) }),
+    { providers: providerOffer(io.env, settings), ...(webAssets ? { webAssets } : {}) },
   );
 }

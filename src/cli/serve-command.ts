@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
+import type { ProviderOffer } from '../providers/provider-offer.js';
 import { type RunningServer, type ServerOptions, startServer } from '../server/index.js';
+import type { WebAssets } from '../server/web-page.js';
 import type { RedisStreamStore } from '../streams/redis-stream-store.js';
 import type { Runner } from '../streams/run-function.js';
 import { byteSizeFlag } from './byte-size.js';
@@ -23,6 +25,8 @@ export interface ServeOptions {
   maxConnections?: unknown;
   corsOrigin?: unknown;
   insecure?: unknown;
+  /** commander's `--no-ui`: false when given. */
+  ui?: unknown;
   disconnectGrace?: unknown;
   allowedHost?: unknown;
   maxConnectionsPerPeer?: unknown;
@@ -39,6 +43,10 @@ export interface ServeDependencies {
   startServer?: (options: ServerOptions) => Promise<RunningServer>;
   /** Called once the server listens. */
   onListening?: (server: RunningServer) => void;
+  /** The built web page to serve at `/` unless `--no-ui` (the serve action loads it from `#web-assets`). */
+  webAssets?: WebAssets;
+  /** What `GET /api/providers` answers (the serve action computes it from config and environment). */
+  providers?: ProviderOffer;
 }
 
 const DEFAULT_PORT = 8000;
@@ -94,6 +102,7 @@ export async function serveCommand(
     );
   }
 
+  const webAssets = options.ui === false ? undefined : deps.webAssets;
   const instanceId = instanceName(io.pid ?? 0);
   const shared =
     storeSpec.kind === 'redis'
@@ -127,6 +136,8 @@ export async function serveCommand(
       // A peer's hang-ups and malformed requests: one line each, only when asked for (CORCH_DEBUG=1).
       ...(debug ? { onDebug: (message: string) => io.stderr.write(`corch serve: debug: ${message}\n`) } : {}),
       ...(corsOrigin !== undefined ? { corsOrigin } : {}),
+      ...(webAssets ? { webAssets } : {}),
+      ...(deps.providers ? { providers: deps.providers } : {}),
       onError: (error) => {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         io.stderr.write(`corch serve: internal error: ${message}\n`);
@@ -138,6 +149,7 @@ export async function serveCommand(
   }
 
   io.stdout.write(`corch serve: listening on ${server.url}\n`);
+  if (webAssets) io.stdout.write(`corch serve: web page at ${server.url}/\n`);
   io.stderr.write(
     shared
       ? `corch serve: store ${storeSpec.label} (instance ${instanceId}; its runs continue on another server sharing it if this one stops)\n`

@@ -41,8 +41,9 @@ export function networkErrorCode(error: unknown): string | undefined {
 export function isNetworkError(error: unknown): boolean {
   const code = networkErrorCode(error);
   if (code !== undefined && (UNREACHABLE_CODES.has(code) || code.startsWith('UND_ERR'))) return true;
-  // undici's generic wrapper, and a body stream cut off by the peer.
-  return error instanceof TypeError && /fetch failed|terminated|network/i.test(error.message);
+  // undici's generic wrapper, and a body stream cut off by the peer; browsers say "Failed to fetch" (Chromium),
+  // "NetworkError when attempting to fetch resource" (Firefox), "Load failed" (Safari), "network error" mid-body.
+  return error instanceof TypeError && /fetch failed|failed to fetch|load failed|terminated|network/i.test(error.message);
 }
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);

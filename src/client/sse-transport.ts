@@ -1,6 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { FetchLike } from './types.js';
 
 /** An answered `GET …/events` request, whatever carried it. */
 export interface OpenedStream {
@@ -88,27 +87,4 @@ function openedFromNode(response: IncomingMessage, destroy: () => void): OpenedS
   };
 }
 
-/** The transport for an injected `fetch` (tests, proxies): the body read through its web stream. */
-export function fetchTransport(fetchFn: FetchLike): SseTransport {
-  return async (url, headers, signal) => {
-    const response = await fetchFn(url, { headers, signal });
-    const reader = response.body?.getReader();
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type') ?? undefined,
-      asResponse: async () => response,
-      async read(onChunk) {
-        if (!reader) return;
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done || onChunk(value)) return;
-        }
-      },
-      close() {
-        // The caller aborts the request's signal too, which ends the body; this only lets go of it.
-        if (reader) reader.releaseLock();
-        else response.body?.cancel().catch(() => undefined);
-      },
-    };
-  };
-}
+export { fetchTransport } from './fetch-transport.js';

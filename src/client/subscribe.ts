@@ -132,7 +132,8 @@ async function connectOnce(
     const target = cursor.batchMs > 0 ? `${url}?batch_ms=${cursor.batchMs}` : url;
     // A server that accepts the connection and never answers would otherwise be waited for forever.
     const answerTimer = setTimeout(() => controller.abort(new AnswerTimeout()), answerMs);
-    answerTimer.unref();
+    // `?.`: in a browser (the web page) a timer is a number, with nothing to unref.
+    answerTimer.unref?.();
     try {
       opened = await context.transport(target, headers, signal);
     } catch (error) {
@@ -217,7 +218,7 @@ async function connectOnce(
     // One timer for the whole connection, refreshed per chunk: re-creating it per chunk cost more than the
     // decoding. The open socket keeps the process alive; this timer only watches it.
     idleTimer = setTimeout(() => controller.abort(new IdleTimeout()), idleMs);
-    idleTimer.unref();
+    idleTimer.unref?.();
   }
 
   try {

@@ -64,7 +64,8 @@ export function validateTaskRequest(body: unknown): TaskRequest {
 
 function validateContext(value: unknown): Record<string, unknown> {
   const context = jsonObject('context', value);
-  const bytes = Buffer.byteLength(JSON.stringify(context));
+  // TextEncoder rather than Buffer: the web page checks its Context field with this same validator.
+  const bytes = new TextEncoder().encode(JSON.stringify(context)).length;
   if (bytes > MAX_CONTEXT_BYTES) {
     fail('context', `\`context\` must be at most ${MAX_CONTEXT_BYTES} bytes of JSON, got ${bytes}; pass less or summarise it`);
   }

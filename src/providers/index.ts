@@ -18,6 +18,7 @@ export {
   type ResolveProviderOptions,
   resolveProvider,
 } from './resolve.js';
+export { type OfferedProvider, type ProviderOffer, providerOffer } from './provider-offer.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { createSimulatedProvider, type SimulatedDeps } from './simulated.js';
 export { DEFAULT_SIMULATED_OPTIONS, parseSimulatedOptions, type SimulatedOptions } from './simulated-options.js';

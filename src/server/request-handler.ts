@@ -7,7 +7,8 @@ import { checkHost, checkJsonBody, checkOrigin, requestTarget } from './request-
 import { sendError } from './respond.js';
 import { matchRoute } from './routes.js';
 import type { ServerContext } from './server-context.js';
-import { eventsPath, handleCancel, handleCreate, handleHealth, handleList, handleStatus } from './stream-handlers.js';
+import { eventsPath, handleCancel, handleCreate, handleHealth, handleList, handleProviders, handleStatus } from './stream-handlers.js';
+import { handleWebPage } from './web-page.js';
 
 /** The node:http request listener: CORS, auth, routing, and one JSON error shape for every failure. */
 export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -61,8 +62,9 @@ async function dispatch(
     res.end();
     return;
   }
-  const isHealth = match.kind === 'found' && match.route === 'healthz';
-  if (ctx.apiKey !== undefined && !isHealth && !isAuthorized(req.headers, ctx.apiKey)) {
+  // The page holds no data and is what asks for the key, so like /healthz it is open.
+  const isOpen = match.kind === 'found' && (match.route === 'healthz' || match.route === 'page');
+  if (ctx.apiKey !== undefined && !isOpen && !isAuthorized(req.headers, ctx.apiKey)) {
     throw new CorchError(
       'E_UNAUTHORIZED',
       'missing or wrong API key: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"',
@@ -101,8 +103,12 @@ async function dispatch(
       return handleCancel(ctx, streamId, res, headers);
     case 'list':
       return handleList(ctx, url, res, headers);
+    case 'providers':
+      return handleProviders(ctx, res, headers);
     case 'healthz':
       return handleHealth(ctx, res, headers);
+    case 'page':
+      return handleWebPage(ctx.webAssets, url.pathname, req, res);
   }
 }
 

@@ -1,5 +1,5 @@
-/** The endpoints of DESIGN.md §1 and §7. */
-export type RouteName = 'create' | 'events' | 'ws' | 'status' | 'cancel' | 'list' | 'healthz';
+/** The endpoints of DESIGN.md §1, §6 and §7. */
+export type RouteName = 'create' | 'events' | 'ws' | 'status' | 'cancel' | 'list' | 'providers' | 'healthz' | 'page';
 
 export type RouteMatch =
   | { kind: 'found'; route: RouteName; streamId: string | undefined; allow: readonly string[] }
@@ -25,7 +25,10 @@ const ROUTES: readonly RouteDef[] = [
   { pattern: new RegExp(`^/api/stream/${ID}/cancel$`), methods: { POST: 'cancel' } },
   { pattern: new RegExp(`^/api/stream/${ID}$`), methods: { DELETE: 'cancel' } },
   { pattern: /^\/api\/streams$/, methods: { GET: 'list', HEAD: 'list' } },
+  { pattern: /^\/api\/providers$/, methods: { GET: 'providers', HEAD: 'providers' } },
   { pattern: /^\/healthz$/, methods: { GET: 'healthz', HEAD: 'healthz' } },
+  // The web page (§6): the page itself, a run's shareable URL, and the page's hashed files.
+  { pattern: new RegExp(`^/(?:runs/${ID})?$|^/assets/[A-Za-z0-9._-]{1,128}$`), methods: { GET: 'page', HEAD: 'page' } },
 ];
 
 /** Finds the route for `method` and `pathname` (one trailing slash is tolerated). */

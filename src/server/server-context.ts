@@ -1,9 +1,11 @@
+import type { ProviderOffer } from '../providers/provider-offer.js';
 import type { Clock } from '../streams/clock.js';
 import type { StreamManager } from '../streams/stream-manager.js';
 import type { HeartbeatWheel } from './heartbeat-wheel.js';
 import type { HostPolicy } from './request-guard.js';
 import type { SocketGuard } from './socket-guard.js';
 import type { FollowerShared, StreamFollower } from './stream-follower.js';
+import type { WebAssets } from './web-page.js';
 
 /** What the route handlers share: built once per server by `startServer`. */
 export interface ServerContext {
@@ -14,6 +16,10 @@ export interface ServerContext {
   readonly apiKey: string | undefined;
   readonly corsOrigin: string | undefined;
   readonly retryMs: number;
+  /** The built web page served at `/`; undefined when it is off (`--no-ui`). */
+  readonly webAssets: WebAssets | undefined;
+  /** Answer of `GET /api/providers`. */
+  readonly providers: ProviderOffer | undefined;
   readonly maxConnections: number;
   readonly startedAt: number;
   /** Open event streams, SSE and WebSocket: one cap for both. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ProviderOffer } from '../providers/provider-offer.js';
 import { type Clock, systemClock } from '../streams/clock.js';
 import type { Runner } from '../streams/run-function.js';
 import { StreamManager } from '../streams/stream-manager.js';
@@ -17,6 +18,7 @@ import {
   SocketGuard,
 } from './socket-guard.js';
 import type { StreamFollower } from './stream-follower.js';
+import type { WebAssets } from './web-page.js';
 import { createUpgradeHandler } from './ws-upgrade.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -68,6 +70,10 @@ export interface ServerOptions {
    * than these and the server's own is refused with 403 on every route.
    */
   corsOrigin?: string;
+  /** The built web page to serve at `/` (`#web-assets`); no page when unset. */
+  webAssets?: WebAssets;
+  /** What `GET /api/providers` lists (see `providerOffer`); an empty list when unset. */
+  providers?: ProviderOffer;
   /**
    * Host names answered besides loopback names, the listening address and the socket's own address
    * (`*`: any); any other `Host` gets 403, which is what defeats DNS rebinding.
@@ -139,6 +145,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     apiKey: options.apiKey === '' ? undefined : options.apiKey,
     corsOrigin: options.corsOrigin === '' ? undefined : options.corsOrigin,
     retryMs: options.retryMs ?? SSE_RETRY_MS,
+    webAssets: options.webAssets,
+    providers: options.providers,
     maxConnections,
     startedAt: clock.now(),
     connections,

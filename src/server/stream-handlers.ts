@@ -108,6 +108,11 @@ export async function handleList(
   sendJson(res, 200, { streams: page, ...(more ? { next_before: last.created_at } : {}) }, headers);
 }
 
+/** `GET /api/providers` → what this server can run (no keys), for a page's provider and model choices. */
+export function handleProviders(ctx: ServerContext, res: ServerResponse, headers: Record<string, string>): void {
+  sendJson(res, 200, ctx.providers ?? { default_provider: null, providers: [] }, headers);
+}
+
 /**
  * `GET /healthz` → liveness and counters, naming this instance and its store. 503 while the store cannot
  * be reached (a load balancer then sends clients elsewhere). Open without an API key so probes reach it.

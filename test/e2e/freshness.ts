@@ -13,7 +13,7 @@ export function newest(path: string): number {
   return max;
 }
 
-/** When the inputs of the build (sources, the shim, package.json, the build config) last changed. */
+/** When the inputs of the build (sources, the shim, the web page build, package.json, the build configs) last changed. */
 export function sourcesChangedAt(): number {
-  return Math.max(...['src', 'bin', 'package.json', 'build.config.ts'].map((path) => newest(join(ROOT, path))));
+  return Math.max(...['src', 'bin', 'scripts', 'package.json', 'build.config.ts', 'vite.config.ts'].map((path) => newest(join(ROOT, path))));
 }

@@ -46,9 +46,13 @@ describe('the npm package', () => {
   it('holds only what a user needs: the shim, the build, its types, README, LICENSE and package.json', () => {
     const paths = packed.files.map((f) => f.path).sort();
     for (const path of paths) {
-      expect(path).toMatch(/^(bin\/corch\.mjs|dist\/.+\.mjs|dist\/index\.d\.mts|package\.json|README\.md|LICENSE)$/);
+      expect(path).toMatch(/^(bin\/corch\.mjs|dist\/.+\.mjs|dist\/(index|react|shared\/.+)\.d\.mts|package\.json|README\.md|LICENSE)$/);
     }
-    expect(paths).toEqual(expect.arrayContaining(['bin/corch.mjs', 'dist/cli/main.mjs', 'dist/index.mjs', 'dist/index.d.mts', 'LICENSE']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['bin/corch.mjs', 'dist/cli/main.mjs', 'dist/index.mjs', 'dist/index.d.mts', 'dist/react.mjs', 'dist/web-assets.mjs', 'LICENSE']),
+    );
+    // The page ships once, inside dist/web-assets.mjs; the loose build output in dist/web stays out.
+    expect(paths.filter((path) => path.startsWith('dist/web/'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
     for (const script of INSTALL_SCRIPTS) expect(manifest.scripts?.[script], script).toBeUndefined();
   });
