@@ -155,13 +155,14 @@ export async function serveCommand(
       ? `corch serve: store ${storeSpec.label} (instance ${instanceId}; its runs continue on another server sharing it if this one stops)\n`
       : 'corch serve: store memory (runs end with this server; --store redis://… lets several servers share them)\n',
   );
-  if (apiKey) io.stderr.write(`corch serve: clients must send the API key (from ${apiKey.source})\n`);
-  if (apiKey && apiKey.value.length < MIN_API_KEY_LENGTH) {
-    io.stderr.write(
-      `corch serve: warning: the API key is only ${apiKey.value.length} characters and could be guessed; use ${MIN_API_KEY_LENGTH} or more (e.g. \`openssl rand -hex 16\`)\n`,
-    );
-  }
-  else if (!isLoopback(host)) io.stderr.write(`corch serve: warning: no API key on ${host} (--insecure)\n`);
+  if (apiKey) {
+    io.stderr.write(`corch serve: clients must send the API key (from ${apiKey.source})\n`);
+    if (apiKey.value.length < MIN_API_KEY_LENGTH) {
+      io.stderr.write(
+        `corch serve: warning: the API key is only ${apiKey.value.length} characters and could be guessed; use ${MIN_API_KEY_LENGTH} or more (e.g. \`openssl rand -hex 16\`)\n`,
+      );
+    }
+  } else if (!isLoopback(host)) io.stderr.write(`corch serve: warning: no API key on ${host} (--insecure)\n`);
   deps.onListening?.(server);
 
   return new Promise<number>((resolve) => {

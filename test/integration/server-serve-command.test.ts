@@ -160,6 +160,20 @@ describe('corch serve flags', () => {
     expect(long.stderr()).not.toMatch(/warning/);
   });
 
+  it('warns about a missing key only on a host others can reach, never when a long key is set', async () => {
+    const stub = async () => ({ url: 'http://stub', port: 1, close: async () => undefined }) as unknown as RunningServer;
+    const stderrOf = async (options: Parameters<typeof serveCommand>[0], env: Record<string, string> = {}) => {
+      const io = fakeIo(env);
+      const running = serveCommand(options, io.io, new ScriptedRunner(), { startServer: stub });
+      await new Promise((resolve) => setImmediate(resolve));
+      io.signal('SIGTERM');
+      await running;
+      return io.stderr();
+    };
+    expect(await stderrOf({ host: '0.0.0.0', insecure: true })).toMatch(/warning: no API key on 0\.0\.0\.0 \(--insecure\)/);
+    expect(await stderrOf({ host: '0.0.0.0' }, { CORCH_API_KEY: '0123456789abcdef' })).not.toMatch(/warning/);
+  });
+
   it('defaults to 127.0.0.1:8000', async () => {
     expect(await optionsFor({})).toMatchObject({ host: '127.0.0.1', port: 8000 });
   });
