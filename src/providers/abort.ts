@@ -5,6 +5,7 @@
  * The orchestrator aborts with a CorchError saying why (cancel, budget, shutdown), so that error travels
  * back unchanged; a bare `controller.abort()` gives the platform's `DOMException` named `AbortError`.
  */
+import type { Clock } from '../streams/clock.js';
 
 /** A sleep that can be cut short: rejects with `signal.reason` as soon as the signal aborts. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -31,6 +32,26 @@ export const sleepWithSignal: Sleep = (ms, signal) =>
     }, Math.max(0, ms));
     signal.addEventListener('abort', onAbort, { once: true });
   });
+
+/** A {@link Sleep} on an injected clock (a test's manual clock moves retries' backoff as it moves). */
+export function sleepOn(clock: Clock): Sleep {
+  return (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = (): void => {
+        clock.clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
 
 /** Never resolves; rejects with `signal.reason` when the signal aborts (a stalled model, on purpose). */
 export function waitForAbort(signal: AbortSignal): Promise<never> {

@@ -54,6 +54,7 @@ export function createAnthropicProvider(options: HttpProviderOptions): LlmProvid
               ctx,
               timeouts: o.timeouts,
               now: o.now,
+              clock: o.clock,
               adapter: new AnthropicWireAdapter(ctx),
             },
             signal,

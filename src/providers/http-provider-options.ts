@@ -1,4 +1,5 @@
-import { type Sleep, sleepWithSignal } from './abort.js';
+import { type Clock, systemClock } from '../streams/clock.js';
+import { type Sleep, sleepOn, sleepWithSignal } from './abort.js';
 import { invalidOption, numberOption } from './option-values.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { DEFAULT_STREAM_TIMEOUTS, type StreamTimeouts } from './stream-watchdog.js';
@@ -16,6 +17,11 @@ export interface HttpProviderOptions {
   fetch?: typeof fetch;
   timeouts?: Partial<StreamTimeouts>;
   retry?: Partial<RetryPolicy>;
+  /**
+   * The clock of every timer a request runs: the first-token and idle timeouts, backoff sleeps and
+   * `Retry-After` dates. Defaults to real time. `sleep` and `now` below override single uses of it.
+   */
+  clock?: Clock;
   /** Injected for tests: backoff sleeps, jitter and the clock for `Retry-After` dates. */
   sleep?: Sleep;
   random?: () => number;
@@ -35,10 +41,12 @@ export interface ResolvedHttpOptions {
   sleep: Sleep;
   random: () => number;
   now: () => number;
+  clock: Clock;
   headers: Record<string, string>;
 }
 
 export function resolveHttpOptions(options: HttpProviderOptions): ResolvedHttpOptions {
+  const clock = options.clock;
   return {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     apiKey: options.apiKey === undefined || options.apiKey === '' ? null : options.apiKey,
@@ -47,9 +55,11 @@ export function resolveHttpOptions(options: HttpProviderOptions): ResolvedHttpOp
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     timeouts: { ...DEFAULT_STREAM_TIMEOUTS, ...options.timeouts },
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
-    sleep: options.sleep ?? sleepWithSignal,
+    // Real retries sleep on timers that hold the process open (a library caller may have nothing else).
+    sleep: options.sleep ?? (clock === undefined ? sleepWithSignal : sleepOn(clock)),
     random: options.random ?? Math.random,
-    now: options.now ?? Date.now,
+    now: options.now ?? (clock === undefined ? Date.now : () => clock.now()),
+    clock: clock ?? systemClock,
     headers: options.headers ?? {},
   };
 }

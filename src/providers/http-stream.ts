@@ -4,6 +4,7 @@ import { throwIfAborted } from './abort.js';
 import { type ErrorContext, errorFromStatus, readVendorError } from './http-errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { type StreamTimeouts, StreamWatchdog } from './stream-watchdog.js';
+import type { Clock } from '../streams/clock.js';
 import type { LlmPart } from './types.js';
 
 type FinishPart = Extract<LlmPart, { type: 'finish' }>;
@@ -28,6 +29,8 @@ export interface HttpAttempt {
   timeouts: StreamTimeouts;
   /** Milliseconds since the epoch, for `Retry-After` dates. */
   now: () => number;
+  /** The clock of the first-token and idle timeouts. */
+  clock: Clock;
   adapter: WireAdapter;
 }
 
@@ -53,7 +56,7 @@ export async function* streamHttpAttempt(spec: HttpAttempt, signal: AbortSignal)
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  const watchdog = new StreamWatchdog(controller, spec.timeouts, ctx);
+  const watchdog = new StreamWatchdog(controller, spec.timeouts, ctx, spec.clock);
   let textChars = 0;
 
   // Whatever went wrong, the caller's abort and our own timeouts explain it better than the fetch error.

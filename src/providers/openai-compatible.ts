@@ -48,6 +48,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
               ctx,
               timeouts: o.timeouts,
               now: o.now,
+              clock: o.clock,
               adapter: new OpenAiWireAdapter(ctx, promptChars(request)),
             },
             signal,

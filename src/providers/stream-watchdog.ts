@@ -1,4 +1,5 @@
 import { CorchError } from '../protocol/errors.js';
+import { type Clock, systemClock, type TimerHandle } from '../streams/clock.js';
 import type { ErrorContext } from './http-errors.js';
 
 /** Timeouts of one streaming request; 0 (or Infinity) turns one off. */
@@ -26,12 +27,14 @@ const MS_PER_SECOND = 1000;
  */
 export class StreamWatchdog {
   fired: CorchError | null = null;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: TimerHandle | undefined;
 
   constructor(
     private readonly controller: AbortController,
     private readonly timeouts: StreamTimeouts,
     private readonly ctx: ErrorContext,
+    /** Its timers never hold a finished process open (the system clock's are unref'd). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Starts the first-token clock. */
@@ -45,14 +48,14 @@ export class StreamWatchdog {
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private arm(ms: number, kind: 'first' | 'idle'): void {
     this.stop();
     if (!(ms > 0) || !Number.isFinite(ms)) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       const seconds = ms / MS_PER_SECOND;
       const what =
         kind === 'first'
@@ -64,7 +67,5 @@ export class StreamWatchdog {
       });
       this.controller.abort(this.fired);
     }, ms);
-    // A pending timeout must not keep a finished process alive.
-    this.timer.unref?.();
   }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorchError } from '../../src/protocol/errors.js';
 import { createOpenAiCompatibleProvider, type OpenAiCompatibleOptions } from '../../src/providers/openai-compatible.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { collect, REQUEST, recordingSleep } from './helpers/collect.js';
 import { fixture, type ReplayServer, type ScriptedResponse, startReplayServer } from './helpers/replay-server.js';
 
@@ -24,6 +25,11 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 });
 
 const OK = { body: fixture('openai-stream.sse') };
+
+/** Waits, turn by turn, until `done()` holds (what the test waits for, not how long it takes). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 1));
+}
 
 function provider(s: ReplayServer, extra: Partial<OpenAiCompatibleOptions> = {}) {
   return createOpenAiCompatibleProvider({ baseUrl: `${s.url}/v1`, apiKey: 'k', keyHint: 'OPENAI_API_KEY', defaultModel: 'm', ...extra });
@@ -71,6 +77,21 @@ describe('HTTP errors', () => {
     expect(notices).toEqual([
       { attempt: 1, maxAttempts: 3, delayMs: 2000, code: 'E_PROVIDER_RATE_LIMIT', message: expect.stringContaining('Rate limit reached') },
     ]);
+  });
+
+  it('the backoff sleeps on the injected clock when no sleep is given', async () => {
+    const s = await serve(json(429, { error: { message: 'Rate limit reached' } }, { 'retry-after': '2' }), OK);
+    const clock = new ManualClock();
+    const collected = collect(provider(s, { clock, timeouts: { firstTokenMs: 0, idleMs: 0 } }));
+    await until(() => s.requests.length === 1 && clock.pending === 1);
+    clock.advance(1999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.requests).toHaveLength(1);
+    clock.advance(1);
+    const r = await collected;
+    expect(r.error).toBeUndefined();
+    expect(r.text).toBe('Hello, wörld 🌍 — ✓');
+    expect(s.requests).toHaveLength(2);
   });
 
   it('429 with Retry-After as an HTTP date, and a Retry-After far away is capped', async () => {
@@ -129,9 +150,17 @@ describe('timeouts and abort', () => {
   const body = fixture('openai-stream.sse');
   const afterFirstToken = Buffer.byteLength(body.slice(0, body.indexOf('data:', body.indexOf('"Hello"'))));
 
+  // Timeouts run on the injected clock: the test moves time, so a loaded machine cannot fire them early or late.
   it('first-token timeout → E_PROVIDER_TIMEOUT and the connection is closed', async () => {
     const s = await serve({ body, hangAfterBytes: 0 });
-    const r = await collect(provider(s, { timeouts: { firstTokenMs: 50 }, retry: { maxAttempts: 1 } }));
+    const clock = new ManualClock();
+    const collected = collect(provider(s, { clock, timeouts: { firstTokenMs: 50 }, retry: { maxAttempts: 1 } }));
+    await until(() => s.requests.length === 1 && clock.pending === 1);
+    clock.advance(49);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.pending).toBe(1);
+    clock.advance(1);
+    const r = await collected;
     expect(r.error).toMatchObject({ code: 'E_PROVIDER_TIMEOUT', retryable: true });
     expect((r.error as Error).message).toMatch(/sent no text within 0\.05 s \(first-token timeout\)/);
     await s.requests[0]?.closed;
@@ -139,7 +168,12 @@ describe('timeouts and abort', () => {
 
   it('idle timeout between tokens → E_PROVIDER_TIMEOUT, keeping the partial text', async () => {
     const s = await serve({ body, hangAfterBytes: afterFirstToken });
-    const r = await collect(provider(s, { timeouts: { idleMs: 50 } }));
+    const clock = new ManualClock();
+    // No first-token timer: the one timer pending is the silence clock, armed by the first token.
+    const collected = collect(provider(s, { clock, timeouts: { firstTokenMs: 0, idleMs: 50 } }));
+    await until(() => clock.pending === 1);
+    clock.advance(50);
+    const r = await collected;
     expect(r.text).toBe('Hello');
     expect(r.error).toMatchObject({ code: 'E_PROVIDER_TIMEOUT' });
     expect((r.error as Error).message).toMatch(/went silent for 0\.05 s mid-stream \(idle timeout\)/);
