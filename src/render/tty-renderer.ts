@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import { createLogUpdate } from 'log-update';
 import ora, { type Ora } from 'ora';
+import { systemClock, type TimerHandle } from '../streams/clock.js';
 import { colorLevel } from './color.js';
 import { renderDashboard, SPINNER_FRAME_MS } from './dashboard-layout.js';
 import { type DashboardState, initialDashboardState, reduceDashboard } from './dashboard-state.js';
@@ -37,7 +38,8 @@ export interface TtyRenderer extends Renderer {
  * follows on stdout (or where it was saved, on stderr).
  */
 export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? systemClock;
+  const now = deps.now ?? (deps.clock ? () => clock.now() : Date.now);
   const out = deps.stderr;
   const width = () => positive(deps.columns?.() ?? out.columns, FALLBACK_COLUMNS);
   const height = () => positive(deps.rows?.() ?? out.rows, FALLBACK_ROWS);
@@ -74,8 +76,8 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
   let cursorHidden = false;
   let disposed = false;
   let lastDrawAt = Number.NEGATIVE_INFINITY;
-  let pendingTimer: ReturnType<typeof setTimeout> | undefined;
-  let ticker: ReturnType<typeof setInterval> | undefined;
+  let pendingTimer: TimerHandle | undefined;
+  let ticker: TimerHandle | undefined;
   let frames = 0;
 
   const hideCursor = () => {
@@ -116,7 +118,7 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
   let lastFrame = '';
 
   const drawNow = (force = false) => {
-    clearTimeout(pendingTimer);
+    if (pendingTimer !== undefined) clock.clearTimeout(pendingTimer);
     pendingTimer = undefined;
     lastDrawAt = now();
     // One line is left for the cursor under the frame, so the top line is never scrolled away.
@@ -133,9 +135,17 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
     spinner = null;
     dashboard = true;
     hideCursor();
-    ticker = setInterval(schedule, SPINNER_INTERVAL_MS);
-    ticker.unref();
+    tick();
   };
+
+  /** The elapsed times and spinner frame move on even when no event comes (the clock's timers are unref'd). */
+  function tick() {
+    ticker = clock.setTimeout(() => {
+      if (disposed) return;
+      schedule();
+      tick();
+    }, SPINNER_INTERVAL_MS);
+  }
 
   /** Draws now if the last frame is old enough, else once when it is: many events, one frame. */
   function schedule() {
@@ -145,8 +155,7 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
       drawNow();
       return;
     }
-    pendingTimer = setTimeout(() => drawNow(), wait);
-    pendingTimer.unref();
+    pendingTimer = clock.setTimeout(() => drawNow(), wait);
   }
 
   const update = () => {
@@ -156,8 +165,8 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
   };
 
   const stopTimers = () => {
-    clearInterval(ticker);
-    clearTimeout(pendingTimer);
+    if (ticker !== undefined) clock.clearTimeout(ticker);
+    if (pendingTimer !== undefined) clock.clearTimeout(pendingTimer);
     ticker = undefined;
     pendingTimer = undefined;
   };

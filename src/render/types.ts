@@ -1,3 +1,4 @@
+import type { Clock } from '../streams/clock.js';
 import type { ClientNotice } from '../client/index.js';
 import type { CorchEvent } from '../protocol/index.js';
 
@@ -28,8 +29,10 @@ export interface RendererDeps {
   /** Progress: the dashboard (tty), the log lines (plain), notices (json). */
   stderr: OutputStreamLike;
   env: Record<string, string | undefined>;
-  /** Clock in ms since the epoch (default `Date.now`). */
+  /** Clock in ms since the epoch (default: `clock`'s, else `Date.now`). */
   now?: () => number;
+  /** The timers of the dashboard's redraws (default: real time). */
+  clock?: Clock;
   /** Terminal width; default `stderr.columns`, then 80. */
   columns?: () => number | undefined;
   /** Terminal height; default `stderr.rows`, then 24. */

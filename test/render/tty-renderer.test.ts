@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../../src/protocol/index.js';
 import { createRenderer, MAX_REDRAWS_PER_SECOND, REDRAW_INTERVAL_MS } from '../../src/render/index.js';
 import type { TtyRenderer } from '../../src/render/tty-renderer.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { capture, stripAnsi } from './capture.js';
 import { runEvents } from './fixtures.js';
 
@@ -51,6 +52,36 @@ describe('tty renderer', () => {
     renderer.event(events[firstToken]!);
     expect(renderer.frames).toBe(1);
     renderer.dispose();
+  });
+
+  it('redraws on the injected clock: nothing moves until it does', () => {
+    const clock = new ManualClock(Date.parse('2025-01-01T12:00:02Z'));
+    const stderr = capture({ isTTY: true, columns: 80, rows: 30 });
+    const renderer = createRenderer('tty', {
+      stdout: capture({ isTTY: true }),
+      stderr,
+      env: {},
+      clock,
+      columns: () => 80,
+      rows: () => 30,
+    }) as TtyRenderer;
+    for (const e of events.slice(0, firstToken + 1)) renderer.event(e);
+    expect(renderer.frames).toBe(1);
+    for (let i = 0; i < 500; i++) renderer.event(token(100 + i, 'x'));
+    // The real timers run (they are faked here too) and change nothing: the dashboard's are on `clock`.
+    vi.advanceTimersByTime(10 * REDRAW_INTERVAL_MS);
+    expect(renderer.frames).toBe(1);
+    clock.advance(REDRAW_INTERVAL_MS);
+    expect(renderer.frames).toBe(2);
+    const before = renderer.frames;
+    for (let i = 0; i < 500; i++) {
+      renderer.event(token(1000 + i, 'y '));
+      clock.advance(2);
+    }
+    expect(renderer.frames - before).toBeLessThanOrEqual(MAX_REDRAWS_PER_SECOND + 1);
+    expect(renderer.frames - before).toBeGreaterThan(5);
+    renderer.dispose();
+    expect(clock.pending).toBe(0);
   });
 
   it(`never draws one frame per token: a burst is one frame, a steady stream at most ${MAX_REDRAWS_PER_SECOND}/s`, () => {
