@@ -155,7 +155,7 @@ function build() {
 }
 
 // ---- one raw request -------------------------------------------------------------------------------
-const tally = { sent: 0, answered: 0, hungUp: 0, closedUnanswered: 0, sse: 0, noContent: 0, byStatus: {}, notJson: [], fiveXx: [] };
+const tally = { sent: 0, answered: 0, hungUp: 0, closedUnanswered: 0, sse: 0, noContent: 0, page: 0, byStatus: {}, notJson: [], fiveXx: [] };
 function send({ bytes, hangUp }) {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -201,6 +201,12 @@ function classify(raw, bytes) {
   const body = text.slice(end + 4);
   return { status, head, body };
 }
+function isPageAnswer(head) {
+  return (
+    /^content-type: (text\/html|text\/css|text\/javascript|application\/javascript|image\/)/im.test(head) &&
+    /^content-security-policy: /im.test(head)
+  );
+}
 function record(result) {
   if (typeof result === 'string') {
     if (result === 'timeout') tally.fiveXx.push('no answer within 40 s');
@@ -213,6 +219,12 @@ function record(result) {
   if (!(result.status >= 100 && result.status < 500)) tally.fiveXx.push(`${result.status}: ${result.head?.slice(0, 200)} ${result.body?.slice(0, 200)}`);
   if (result.status === 204 || /^HEAD /.test('')) {
     tally.noContent += 1;
+    return;
+  }
+  // The web page at / (and its assets) is the one answer that is not JSON by design: a success with a web
+  // content type and the page's Content-Security-Policy. Its errors are still JSON, and counted below.
+  if (result.status < 400 && isPageAnswer(result.head ?? '')) {
+    tally.page += 1;
     return;
   }
   const json = /content-type: application\/json/i.test(result.head ?? '');
@@ -282,6 +294,7 @@ const report = {
   hung_up_by_fuzzer: tally.hungUp,
   closed_without_answer: tally.closedUnanswered,
   statuses: tally.byStatus,
+  web_page_answers: tally.page,
   not_json_shaped: tally.notJson.length,
   five_xx_or_unanswered: tally.fiveXx.length,
   server_internal_errors_logged: internalErrors,
