@@ -202,7 +202,12 @@ export function createTtyRenderer(deps: RendererDeps): TtyRenderer {
       if (dashboard || state.rows.length > 0) {
         dashboard = true;
         frames += 1;
-        draw.persist(renderDashboard(state, { width: width(), height: height() - 1, color, now: now(), full: true }));
+        // Written past log-update, which cuts whatever it draws (persisted text too) to the terminal's height:
+        // erase the live frame, then print the record as plain lines, already laid out for this width.
+        draw.clear();
+        draw.done();
+        const frame = renderDashboard(state, { width: width(), height: height() - 1, color, now: now(), full: true });
+        out.write(frame.endsWith('\n') ? frame : `${frame}\n`);
       }
       showCursor();
       disposed = true;
